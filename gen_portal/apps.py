@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GenPortalConfig(AppConfig):
+    name = "gen_portal"
+    verbose_name = "Portail GEN"

@@ -1,0 +1,137 @@
+"""Follow-up situations after a training, and indicator runs with their values."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .situations import Milestone, Situation
+
+
+class FollowUp(models.Model):
+    class Source(models.TextChoices):
+        DECLARED = "declared", _("Déclaration de l'organisme")
+        DOCUMENT = "document", _("Justificatif")
+        SURVEY = "survey", _("Enquête")
+        IMPORT = "import", _("Import")
+
+    enrollment = models.ForeignKey(
+        "learners.Enrollment", on_delete=models.CASCADE, related_name="followups",
+        verbose_name=_("inscription"),
+    )
+    milestone = models.CharField(_("échéance"), max_length=4, choices=Milestone.choices)
+    situation = models.CharField(_("situation"), max_length=20, choices=Situation.choices)
+    observed_on = models.DateField(_("constatée le"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.DECLARED
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("situation de suivi")
+        verbose_name_plural = _("situations de suivi")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "milestone"], name="outcomes_followup_unique_milestone"
+            ),
+            models.CheckConstraint(
+                condition=Q(milestone__in=[m.value for m in Milestone]),
+                name="outcomes_followup_milestone_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(situation__in=[s.value for s in Situation]),
+                name="outcomes_followup_situation_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} · {self.milestone} · {self.situation}"
+
+
+class IndicatorRunQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=IndicatorRun.Status.DONE, published_at__isnull=False)
+
+    def latest_published(self):
+        return self.published().order_by("-published_at", "-id").first()
+
+
+class IndicatorRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("demandé par"),
+    )
+    trigger = models.CharField(_("déclencheur"), max_length=20, default="manual")
+    as_of = models.DateField(_("date d'arrêté"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    definition_version = models.CharField(_("version des définitions"), max_length=10)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+
+    objects = IndicatorRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calcul d'indicateurs")
+        verbose_name_plural = _("calculs d'indicateurs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="outcomes_run_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(status="done"),
+                name="outcomes_run_only_done_is_published",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="outcomes_run_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.as_of} · {self.get_status_display()}"
+
+
+class IndicatorValue(models.Model):
+    run = models.ForeignKey(IndicatorRun, on_delete=models.CASCADE, related_name="values")
+    code = models.CharField(_("indicateur"), max_length=40)
+    period = models.CharField(_("période"), max_length=10)
+    dimension = models.CharField(_("dimension"), max_length=20, blank=True)
+    key = models.CharField(_("modalité"), max_length=40, blank=True)
+    numerator = models.IntegerField(_("numérateur"), null=True, blank=True)
+    denominator = models.IntegerField(_("dénominateur"), null=True, blank=True)
+    value = models.FloatField(_("valeur"), null=True, blank=True)
+    ci_low = models.FloatField(_("IC bas"), null=True, blank=True)
+    ci_high = models.FloatField(_("IC haut"), null=True, blank=True)
+    coverage = models.FloatField(_("couverture"), null=True, blank=True)
+    lower_bound = models.FloatField(_("borne basse"), null=True, blank=True)
+    target = models.FloatField(_("cible"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("valeur d'indicateur")
+        verbose_name_plural = _("valeurs d'indicateurs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "code", "period", "dimension", "key"],
+                name="outcomes_value_unique_cell",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gte=0),
+                name="outcomes_value_denominator_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.period} {self.dimension}={self.key}"
