@@ -20,20 +20,28 @@ class Call(models.Model):
     description = models.TextField(_("description"), blank=True)
     opens_at = models.DateTimeField(_("ouverture"))
     closes_at = models.DateTimeField(_("clôture"))
-    label_duration_months = models.PositiveSmallIntegerField(
-        _("durée du label (mois)"), default=36
-    )
+    label_duration_months = models.PositiveSmallIntegerField(_("durée du label (mois)"), default=36)
     qpv_training_target = models.DecimalField(
-        _("cible de formations en QPV"), max_digits=4, decimal_places=3, null=True, blank=True,
+        _("cible de formations en QPV"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
         help_text=_("Part visée, entre 0 et 1 (0,30 pour 30 %)."),
     )
     required_attachments = models.JSONField(
-        _("pièces exigées"), default=list, blank=True,
+        _("pièces exigées"),
+        default=list,
+        blank=True,
         help_text=_("Types de pièces jointes obligatoires."),
     )
     is_published = models.BooleanField(_("publié"), default=False)
+    last_dossier_number = models.PositiveIntegerField(
+        _("dernier numéro de dossier attribué"), default=0, editable=False
+    )
     is_historical = models.BooleanField(
-        _("historique"), default=False,
+        _("historique"),
+        default=False,
         help_text=_("Appel antérieur au portail, créé par un import de formations."),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -84,6 +92,9 @@ class DeadlineExtension(models.Model):
             models.CheckConstraint(condition=~Q(reason=""), name="labelling_extension_has_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.call.reference} → {self.new_closes_at:%d/%m/%Y %H:%M}"
+
 
 class Criterion(models.Model):
     call = models.ForeignKey(
@@ -101,8 +112,12 @@ class Criterion(models.Model):
         verbose_name_plural = _("critères")
         ordering = ["call", "position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(weight__gt=0), name="labelling_criterion_weight_positive"),
-            models.CheckConstraint(condition=Q(max_score__gt=0), name="labelling_criterion_max_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0), name="labelling_criterion_weight_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_score__gt=0), name="labelling_criterion_max_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +156,9 @@ class Dossier(models.Model):
         Call, on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("appel")
     )
     organisation = models.ForeignKey(
-        "trainings.Organisation", on_delete=models.PROTECT, related_name="dossiers",
+        "trainings.Organisation",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
         verbose_name=_("organisation"),
     )
     created_by = models.ForeignKey(
@@ -155,7 +172,11 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
     content_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     existing_training = models.ForeignKey(
-        Training, on_delete=models.PROTECT, null=True, blank=True, related_name="dossiers",
+        Training,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers",
         verbose_name=_("formation existante (renouvellement)"),
     )
     # Proposed training: the same facts as trainings.Training.
@@ -165,7 +186,9 @@ class Dossier(models.Model):
     duration_months = models.PositiveSmallIntegerField(_("durée (mois)"), null=True, blank=True)
     hours = models.PositiveIntegerField(_("volume horaire"), null=True, blank=True)
     is_free = models.BooleanField(_("gratuite pour les apprenants"), default=True)
-    price = models.DecimalField(_("prix (€)"), max_digits=9, decimal_places=2, null=True, blank=True)
+    price = models.DecimalField(
+        _("prix (€)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     free_justification = models.TextField(_("justification d'un coût"), blank=True)
     diploma_required = models.BooleanField(_("diplôme exigé à l'entrée"), default=False)
     site_address = models.CharField(_("adresse du lieu"), max_length=255, blank=True)
@@ -177,7 +200,9 @@ class Dossier(models.Model):
     )
     region_code = models.CharField(_("région"), max_length=2, choices=REGION_CHOICES, blank=True)
     site_qpv = models.CharField(
-        _("lieu en QPV"), max_length=12, choices=Training.SiteQpv.choices,
+        _("lieu en QPV"),
+        max_length=12,
+        choices=Training.SiteQpv.choices,
         default=Training.SiteQpv.UNDETERMINED,
     )
     qpv_code = models.CharField(_("code QPV"), max_length=10, blank=True)
@@ -185,14 +210,24 @@ class Dossier(models.Model):
     planned_entrants_per_year = models.PositiveIntegerField(
         _("entrants prévus par an"), null=True, blank=True
     )
-    women_share_commitment = models.PositiveSmallIntegerField(_("part de femmes visée (%)"), null=True, blank=True)
-    neet_share_commitment = models.PositiveSmallIntegerField(_("part de NEET visée (%)"), null=True, blank=True)
-    qpv_share_commitment = models.PositiveSmallIntegerField(_("part de résidents QPV visée (%)"), null=True, blank=True)
+    women_share_commitment = models.PositiveSmallIntegerField(
+        _("part de femmes visée (%)"), null=True, blank=True
+    )
+    neet_share_commitment = models.PositiveSmallIntegerField(
+        _("part de NEET visée (%)"), null=True, blank=True
+    )
+    qpv_share_commitment = models.PositiveSmallIntegerField(
+        _("part de résidents QPV visée (%)"), null=True, blank=True
+    )
     # Support, immersion, partners, budget.
     support_description = models.TextField(_("accompagnement socio-professionnel"), blank=True)
-    immersion_weeks = models.PositiveSmallIntegerField(_("semaines d'immersion"), null=True, blank=True)
+    immersion_weeks = models.PositiveSmallIntegerField(
+        _("semaines d'immersion"), null=True, blank=True
+    )
     partners = models.TextField(_("partenaires"), blank=True)
-    budget_total = models.DecimalField(_("budget total (€)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    budget_total = models.DecimalField(
+        _("budget total (€)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -204,16 +239,28 @@ class Dossier(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["reference"], condition=Q(reference__isnull=False),
+                fields=["reference"],
+                condition=Q(reference__isnull=False),
                 name="labelling_dossier_reference_unique",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "submitted", "in_review", "labelled", "rejected", "deferred", "withdrawn"]),
+                condition=Q(
+                    state__in=[
+                        "draft",
+                        "submitted",
+                        "in_review",
+                        "labelled",
+                        "rejected",
+                        "deferred",
+                        "withdrawn",
+                    ]
+                ),
                 name="labelling_dossier_state_valid",
             ),
             # Anything past draft was submitted once, so it has its number and date.
             models.CheckConstraint(
-                condition=Q(state="draft") | (Q(reference__isnull=False) & Q(submitted_at__isnull=False)),
+                condition=Q(state="draft")
+                | (Q(reference__isnull=False) & Q(submitted_at__isnull=False)),
                 name="labelling_dossier_submitted_has_reference",
             ),
             models.CheckConstraint(
@@ -222,7 +269,8 @@ class Dossier(models.Model):
                 name="labelling_dossier_duration_3_24",
             ),
             models.CheckConstraint(
-                condition=Q(women_share_commitment__isnull=True) | Q(women_share_commitment__lte=100),
+                condition=Q(women_share_commitment__isnull=True)
+                | Q(women_share_commitment__lte=100),
                 name="labelling_dossier_women_share_percent",
             ),
             models.CheckConstraint(
@@ -251,16 +299,21 @@ class DossierTransition(models.Model):
         Dossier, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("dossier")
     )
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("auteur"),
     )
     at = models.DateTimeField(_("date"))
-    from_state = models.CharField(_("de"), max_length=12, blank=True)
-    to_state = models.CharField(_("vers"), max_length=12)
+    from_state = models.CharField(_("de"), max_length=12, blank=True, choices=Dossier.State.choices)
+    to_state = models.CharField(_("vers"), max_length=12, choices=Dossier.State.choices)
     action = models.CharField(_("action"), max_length=40)
     reason = models.TextField(_("motif"), blank=True)
     is_public = models.BooleanField(
-        _("visible du candidat"), default=True,
+        _("visible du candidat"),
+        default=True,
         help_text=_("Les étapes internes d'instruction ne sont montrées qu'à l'équipe."),
     )
 
@@ -305,14 +358,18 @@ class Attachment(models.Model):
 class ReviewAssignment(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="assignments")
     member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="assignments")
-    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     assigned_at = models.DateTimeField(_("attribué le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attribution")
         verbose_name_plural = _("attributions")
         constraints = [
-            models.UniqueConstraint(fields=["dossier", "member"], name="labelling_assignment_unique"),
+            models.UniqueConstraint(
+                fields=["dossier", "member"], name="labelling_assignment_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,7 +396,8 @@ class ConflictDeclaration(models.Model):
         ordering = ["-declared_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "dossier"], condition=Q(dossier__isnull=False),
+                fields=["member", "dossier"],
+                condition=Q(dossier__isnull=False),
                 name="labelling_conflict_one_per_dossier",
             ),
         ]
@@ -390,6 +448,9 @@ class ReviewScore(models.Model):
             models.UniqueConstraint(fields=["review", "criterion"], name="labelling_score_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.score}"
+
 
 class CommitteeMeeting(models.Model):
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="meetings")
@@ -433,7 +494,8 @@ class Decision(models.Model):
         constraints = [
             # A dossier may be deferred several times but gets one final decision.
             models.UniqueConstraint(
-                fields=["dossier"], condition=~Q(outcome="deferred"),
+                fields=["dossier"],
+                condition=~Q(outcome="deferred"),
                 name="labelling_decision_one_final_per_dossier",
             ),
             models.CheckConstraint(
@@ -448,3 +510,26 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} : {self.get_outcome_display()}"
+
+
+class DraftReminder(models.Model):
+    """A reminder sent about an unsubmitted draft before its call closes. One row per dossier
+    and kind: the unique constraint is what makes the reminder task safe to run twice."""
+
+    class Kind(models.TextChoices):
+        H48 = "48h", _("48 heures avant la clôture")
+        H24 = "24h", _("24 heures avant la clôture")
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("rappel"), max_length=3, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel de brouillon")
+        verbose_name_plural = _("rappels de brouillon")
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "kind"], name="labelling_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} · {self.kind}"

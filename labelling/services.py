@@ -1,0 +1,751 @@
+"""Writes of the labelling process: calls, dossiers and their states, reviews, committee
+meetings and decisions. Every change of state goes through one function here that locks the
+dossier row, checks the current state, writes the audit row and returns the new state."""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import email_queue
+from gen_portal.errors import DomainError
+from trainings.models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Organisation, Training
+from trainings.services import label_grant, training_create
+
+from .attachments import ACCEPTED_LABEL, EXTENSIONS, sniff
+from .models import (
+    Attachment,
+    Call,
+    CommitteeMeeting,
+    ConflictDeclaration,
+    Criterion,
+    DeadlineExtension,
+    Decision,
+    Dossier,
+    DossierTransition,
+    DraftReminder,
+    Review,
+    ReviewAssignment,
+    ReviewScore,
+)
+
+State = Dossier.State
+
+# Fields an applicant fills in; the content hash of a submission covers exactly these.
+DOSSIER_FIELDS = (
+    "training_title",
+    "training_description",
+    "targeted_jobs",
+    "duration_months",
+    "hours",
+    "is_free",
+    "price",
+    "free_justification",
+    "diploma_required",
+    "site_address",
+    "site_postcode",
+    "site_city",
+    "commune_code",
+    "department_code",
+    "region_code",
+    "site_qpv",
+    "qpv_code",
+    "planned_entrants_per_year",
+    "women_share_commitment",
+    "neet_share_commitment",
+    "qpv_share_commitment",
+    "support_description",
+    "immersion_weeks",
+    "partners",
+    "budget_total",
+)
+
+
+# ---------------------------------------------------------------------------------- calls
+
+
+@transaction.atomic
+def call_create(
+    *,
+    reference: str,
+    title: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    description: str = "",
+    label_duration_months: int = 36,
+    qpv_training_target: Decimal | None = None,
+    required_attachments: list[str] | None = None,
+    criteria: Iterable[Mapping] = (),
+    published: bool = False,
+    historical: bool = False,
+) -> Call:
+    if closes_at <= opens_at:
+        raise DomainError(_("La clôture doit suivre l'ouverture."), code="dates")
+    if Call.objects.filter(reference=reference).exists():
+        raise DomainError(_("Un appel porte déjà cette référence."), code="reference_taken")
+    call = Call.objects.create(
+        reference=reference,
+        title=title,
+        description=description,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        label_duration_months=label_duration_months,
+        qpv_training_target=qpv_training_target,
+        required_attachments=list(required_attachments or []),
+        is_published=published,
+        is_historical=historical,
+    )
+    for position, criterion in enumerate(criteria):
+        Criterion.objects.create(call=call, position=position, **criterion)
+    return call
+
+
+@transaction.atomic
+def call_extend_deadline(
+    *, call: Call, new_closes_at: datetime.datetime, reason: str, actor: User
+) -> DeadlineExtension:
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if not reason.strip():
+        raise DomainError(_("Le motif du report est obligatoire."), code="reason_required")
+    if new_closes_at <= call.closes_at:
+        raise DomainError(
+            _("La nouvelle clôture doit être postérieure à l'actuelle."), code="dates"
+        )
+    extension = DeadlineExtension.objects.create(
+        call=call,
+        previous_closes_at=call.closes_at,
+        new_closes_at=new_closes_at,
+        reason=reason.strip(),
+        created_by=actor,
+    )
+    call.closes_at = new_closes_at
+    call.save(update_fields=["closes_at"])
+    return extension
+
+
+# ------------------------------------------------------------------------------- dossiers
+
+
+def _audit(
+    dossier: Dossier,
+    *,
+    actor: User | None,
+    from_state: str,
+    to_state: str,
+    action: str,
+    reason: str = "",
+    public: bool = True,
+    at: datetime.datetime | None = None,
+) -> DossierTransition:
+    return DossierTransition.objects.create(
+        dossier=dossier,
+        actor=actor,
+        at=at or timezone.now(),
+        from_state=from_state,
+        to_state=to_state,
+        action=action,
+        reason=reason,
+        is_public=public,
+    )
+
+
+def _lock(dossier: Dossier) -> Dossier:
+    return (
+        Dossier.objects.select_for_update()
+        .select_related("call", "organisation")
+        .get(pk=dossier.pk)
+    )
+
+
+def _notify_organisation(dossier: Dossier, subject: str, body: str) -> None:
+    for email in dossier.organisation.memberships.values_list("user__email", flat=True):
+        email_queue(to=email, subject=subject, body=body)
+
+
+@transaction.atomic
+def dossier_create(
+    *,
+    call: Call,
+    organisation: Organisation,
+    actor: User,
+    now: datetime.datetime | None = None,
+    **fields,
+) -> Dossier:
+    now = now or timezone.now()
+    if not call.is_open(now):
+        raise DomainError(_("Cet appel n'est pas ouvert aux candidatures."), code="call_closed")
+    unknown = set(fields) - set(DOSSIER_FIELDS) - {"existing_training"}
+    if unknown:
+        raise TypeError(f"unknown dossier fields: {sorted(unknown)}")
+    dossier = Dossier.objects.create(
+        call=call, organisation=organisation, created_by=actor, **fields
+    )
+    _audit(dossier, actor=actor, from_state="", to_state=State.DRAFT, action="created", at=now)
+    return dossier
+
+
+@transaction.atomic
+def dossier_update(*, dossier: Dossier, actor: User, fields: Mapping) -> Dossier:
+    """Save applicant fields. Allowed on a draft, or while a correction is requested."""
+    dossier = _lock(dossier)
+    if not dossier.is_editable:
+        raise DomainError(
+            _("Ce dossier a été déposé : il ne peut plus être modifié sans demande de correction."),
+            code="not_editable",
+        )
+    unknown = set(fields) - set(DOSSIER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown dossier fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(dossier, name, value)
+    dossier.save(update_fields=[*fields, "updated_at"])
+    return dossier
+
+
+def dossier_rule_errors(dossier: Dossier) -> list[str]:
+    """The label rules a dossier must meet before it can be submitted, as messages."""
+    errors = []
+    if not dossier.training_title.strip():
+        errors.append(_("Indiquez l'intitulé de la formation."))
+    if dossier.duration_months is None or not (
+        MIN_DURATION_MONTHS <= dossier.duration_months <= MAX_DURATION_MONTHS
+    ):
+        errors.append(
+            _("La durée de la formation doit être comprise entre %(min)d et %(max)d mois.")
+            % {"min": MIN_DURATION_MONTHS, "max": MAX_DURATION_MONTHS}
+        )
+    if not dossier.is_free and not dossier.free_justification.strip():
+        errors.append(
+            _(
+                "Une formation labellisée est gratuite pour les apprenants : sinon, justifiez le coût."
+            )
+        )
+    if dossier.diploma_required:
+        errors.append(_("Une formation labellisée ne peut pas exiger de diplôme à l'entrée."))
+    if not all(
+        [
+            dossier.site_address.strip(),
+            dossier.site_postcode.strip(),
+            dossier.site_city.strip(),
+            dossier.department_code,
+        ]
+    ):
+        errors.append(
+            _(
+                "L'adresse du lieu de formation est incomplète (adresse, code postal, commune, département)."
+            )
+        )
+    required = set(dossier.call.required_attachments)
+    present = set(dossier.attachments.values_list("kind", flat=True))
+    if required - present:
+        errors.append(_("Des pièces jointes obligatoires manquent."))
+    return errors
+
+
+def dossier_content_hash(dossier: Dossier) -> str:
+    """SHA-256 of the submitted content: applicant fields and attachment hashes, serialised
+    canonically, so a receipt proves what was received."""
+    content = {name: getattr(dossier, name) for name in DOSSIER_FIELDS}
+    content["attachments"] = sorted(dossier.attachments.values_list("kind", "sha256"))
+    content["call"] = dossier.call.reference
+    content["organisation_siret"] = dossier.organisation.siret
+    payload = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@transaction.atomic
+def dossier_submit(
+    *, dossier: Dossier, actor: User, now: datetime.datetime | None = None
+) -> Dossier:
+    """Submit a draft, or resubmit after a correction request.
+
+    The deadline is judged on the server clock at the moment of the request (`now`), and a
+    refused submission raises before anything is written, so the draft stays as it was. A
+    replayed request on a dossier already submitted returns it unchanged (one submission).
+    """
+    now = now or timezone.now()
+    dossier = _lock(dossier)
+    call = dossier.call
+    if dossier.state != State.DRAFT and not dossier.correction_requested:
+        if dossier.state in (State.SUBMITTED, State.IN_REVIEW):
+            return dossier
+        raise DomainError(_("Ce dossier ne peut plus être déposé."), code="bad_state")
+    resubmission = dossier.correction_requested
+    if not resubmission and not call.is_open(now):
+        raise DomainError(
+            _(
+                "L'appel est clos depuis le %(date)s : le dossier n'a pas été déposé. Votre "
+                "brouillon est conservé."
+            )
+            % {"date": timezone.localtime(call.closes_at).strftime("%d/%m/%Y %H:%M:%S")},
+            code="late",
+        )
+    errors = dossier_rule_errors(dossier)
+    if errors:
+        raise DomainError(" ".join(str(e) for e in errors), code="rules")
+    previous = dossier.state
+    if resubmission:
+        dossier.correction_requested = False
+        action = "resubmitted"
+    else:
+        # Numbering comes last so the call row, which every submission of the call must
+        # lock, is held only for the end of the transaction (see the deadline benchmark).
+        Call.objects.filter(pk=call.pk).update(last_dossier_number=F("last_dossier_number") + 1)
+        number = Call.objects.filter(pk=call.pk).values_list("last_dossier_number", flat=True)[0]
+        dossier.reference = f"GEN-{call.reference}-{number:05d}"
+        dossier.submitted_at = now
+        dossier.state = State.SUBMITTED
+        action = "submitted"
+    dossier.content_sha256 = dossier_content_hash(dossier)
+    dossier.save()
+    _audit(dossier, actor=actor, from_state=previous, to_state=dossier.state, action=action, at=now)
+    email_queue(
+        to=actor.email,
+        subject=_("Dossier %(ref)s déposé") % {"ref": dossier.reference},
+        body=_(
+            "Votre dossier %(ref)s a bien été déposé le %(date)s.\n"
+            "Empreinte SHA-256 du contenu : %(sha)s"
+        )
+        % {
+            "ref": dossier.reference,
+            "date": timezone.localtime(now).strftime("%d/%m/%Y %H:%M:%S"),
+            "sha": dossier.content_sha256,
+        },
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_start_review(
+    *, dossier: Dossier, actor: User, at: datetime.datetime | None = None
+) -> Dossier:
+    dossier = _lock(dossier)
+    if dossier.state != State.SUBMITTED:
+        raise DomainError(
+            _("Seul un dossier déposé peut être mis en instruction."), code="bad_state"
+        )
+    dossier.state = State.IN_REVIEW
+    dossier.save(update_fields=["state", "updated_at"])
+    _audit(
+        dossier,
+        actor=actor,
+        from_state=State.SUBMITTED,
+        to_state=State.IN_REVIEW,
+        action="review_started",
+        at=at,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_request_correction(
+    *, dossier: Dossier, actor: User, message: str, at: datetime.datetime | None = None
+) -> Dossier:
+    dossier = _lock(dossier)
+    if dossier.state not in (State.SUBMITTED, State.IN_REVIEW):
+        raise DomainError(
+            _("Une correction ne peut être demandée que sur un dossier en instruction."),
+            code="bad_state",
+        )
+    if not message.strip():
+        raise DomainError(
+            _("Expliquez au candidat ce qu'il doit corriger."), code="reason_required"
+        )
+    dossier.correction_requested = True
+    dossier.save(update_fields=["correction_requested", "updated_at"])
+    _audit(
+        dossier,
+        actor=actor,
+        from_state=dossier.state,
+        to_state=dossier.state,
+        action="correction_requested",
+        reason=message.strip(),
+        at=at,
+    )
+    _notify_organisation(
+        dossier,
+        _("Dossier %(ref)s : correction demandée") % {"ref": dossier.reference},
+        message.strip(),
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_withdraw(
+    *, dossier: Dossier, actor: User, reason: str, at: datetime.datetime | None = None
+) -> Dossier:
+    dossier = _lock(dossier)
+    if dossier.state not in (State.SUBMITTED, State.IN_REVIEW, State.DEFERRED):
+        raise DomainError(_("Ce dossier ne peut plus être retiré."), code="bad_state")
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif du retrait."), code="reason_required")
+    previous = dossier.state
+    dossier.state = State.WITHDRAWN
+    dossier.correction_requested = False
+    dossier.save(update_fields=["state", "correction_requested", "updated_at"])
+    _audit(
+        dossier,
+        actor=actor,
+        from_state=previous,
+        to_state=State.WITHDRAWN,
+        action="withdrawn",
+        reason=reason.strip(),
+        at=at,
+    )
+    return dossier
+
+
+# ---------------------------------------------------------------- conflicts and reviews
+
+
+def _member_belongs_to(member: User, organisation: Organisation) -> bool:
+    return member.memberships.filter(organisation=organisation).exists()
+
+
+@transaction.atomic
+def conflict_declare(
+    *,
+    call: Call,
+    member: User,
+    dossier: Dossier | None = None,
+    organisations: str = "",
+    sirets: str = "",
+    comment: str = "",
+) -> ConflictDeclaration:
+    """Record a declaration of interests (no dossier) or a conflict on a dossier; a conflict
+    removes the member's assignment and any unfinished review of it."""
+    if dossier is not None:
+        existing = ConflictDeclaration.objects.filter(member=member, dossier=dossier).first()
+        if existing:
+            return existing
+        ReviewAssignment.objects.filter(
+            dossier=dossier, member=member, review__isnull=True
+        ).delete()
+        Review.objects.filter(
+            assignment__dossier=dossier, assignment__member=member, submitted_at__isnull=True
+        ).delete()
+        ReviewAssignment.objects.filter(dossier=dossier, member=member).delete()
+    return ConflictDeclaration.objects.create(
+        call=call,
+        member=member,
+        dossier=dossier,
+        organisations=organisations,
+        sirets=sirets,
+        comment=comment,
+    )
+
+
+def _declared_sirets(member: User, call: Call) -> set[str]:
+    sirets: set[str] = set()
+    for text in ConflictDeclaration.objects.filter(
+        member=member, call=call, dossier__isnull=True
+    ).values_list("sirets", flat=True):
+        sirets.update(part.strip() for part in text.replace(",", "\n").splitlines() if part.strip())
+    return sirets
+
+
+@transaction.atomic
+def review_assign(*, dossier: Dossier, member: User, actor: User | None) -> ReviewAssignment:
+    if not member.is_committee_member:
+        raise DomainError(_("Cette personne n'est pas membre du comité."), code="not_member")
+    if ConflictDeclaration.objects.filter(member=member, dossier=dossier).exists() or (
+        dossier.organisation.siret in _declared_sirets(member, dossier.call)
+    ):
+        raise DomainError(
+            _("Ce membre a déclaré un conflit d'intérêts sur ce dossier."), code="conflict"
+        )
+    if _member_belongs_to(member, dossier.organisation):
+        raise DomainError(_("Ce membre appartient à l'organisation candidate."), code="conflict")
+    if dossier.state == State.DRAFT:
+        raise DomainError(_("Un brouillon ne s'attribue pas."), code="bad_state")
+    assignment, _created = ReviewAssignment.objects.get_or_create(
+        dossier=dossier, member=member, defaults={"assigned_by": actor}
+    )
+    return assignment
+
+
+@transaction.atomic
+def review_save(
+    *,
+    assignment: ReviewAssignment,
+    scores: Mapping[int, int],
+    recommendation: str = "",
+    comment: str = "",
+    submit: bool = False,
+    now: datetime.datetime | None = None,
+) -> Review:
+    """Save a member's scores (criterion id -> score); `submit` makes the review final."""
+    review, _created = Review.objects.select_for_update().get_or_create(assignment=assignment)
+    if review.submitted_at is not None:
+        raise DomainError(_("Cette évaluation a déjà été rendue."), code="submitted")
+    criteria = {c.pk: c for c in assignment.dossier.call.criteria.all()}
+    for criterion_id, score in scores.items():
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            raise DomainError(_("Critère inconnu pour cet appel."), code="criterion")
+        if not 0 <= score <= criterion.max_score:
+            raise DomainError(
+                _("La note de « %(title)s » doit être comprise entre 0 et %(max)d.")
+                % {"title": criterion.title, "max": criterion.max_score},
+                code="score_range",
+            )
+        ReviewScore.objects.update_or_create(
+            review=review, criterion=criterion, defaults={"score": score}
+        )
+    review.recommendation = recommendation
+    review.comment = comment
+    if submit:
+        if set(criteria) - set(review.scores.values_list("criterion_id", flat=True)):
+            raise DomainError(
+                _("Notez chaque critère avant de rendre l'évaluation."), code="incomplete"
+            )
+        if not recommendation:
+            raise DomainError(
+                _("Choisissez un avis avant de rendre l'évaluation."), code="incomplete"
+            )
+        review.submitted_at = now or timezone.now()
+    review.save()
+    return review
+
+
+# ------------------------------------------------------------- committee and decisions
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    call: Call,
+    date: datetime.datetime,
+    actor: User,
+    members_present: Iterable[User] = (),
+    agenda: Iterable[Dossier] = (),
+    quorum: int = 3,
+    location: str = "",
+) -> CommitteeMeeting:
+    meeting = CommitteeMeeting.objects.create(
+        call=call, date=date, quorum=quorum, location=location, created_by=actor
+    )
+    meeting.members_present.set(list(members_present))
+    meeting.agenda.set(list(agenda))
+    return meeting
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    dossier: Dossier,
+    outcome: str,
+    actor: User,
+    reason: str = "",
+    meeting: CommitteeMeeting | None = None,
+    decided_at: datetime.datetime | None = None,
+    label_start: datetime.date | None = None,
+) -> Decision:
+    """Record the committee's decision. A labelled decision creates the training (unless the
+    dossier renews an existing one) and its label. The dossier row lock plus the partial
+    unique constraint mean two staff deciding at once produce one decision."""
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN enregistre les décisions."), code="forbidden")
+    dossier = _lock(dossier)
+    if dossier.state not in (State.SUBMITTED, State.IN_REVIEW, State.DEFERRED):
+        raise DomainError(
+            _("Une décision a déjà été enregistrée pour ce dossier (état : %(state)s).")
+            % {"state": dossier.get_state_display()},
+            code="already_decided",
+        )
+    if outcome not in Decision.Outcome.values:
+        raise DomainError(_("Décision inconnue."), code="outcome")
+    if outcome != Decision.Outcome.LABELLED and not reason.strip():
+        raise DomainError(_("Un refus ou un ajournement doit être motivé."), code="reason_required")
+    if meeting is not None and meeting.members_present.count() < meeting.quorum:
+        raise DomainError(_("Le quorum de la séance n'est pas atteint."), code="quorum")
+    decided_at = decided_at or timezone.now()
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                dossier=dossier,
+                meeting=meeting,
+                outcome=outcome,
+                reason=reason.strip(),
+                decided_by=actor,
+                decided_at=decided_at,
+            )
+    except IntegrityError:
+        raise DomainError(
+            _("Une décision a déjà été enregistrée pour ce dossier."), code="already_decided"
+        ) from None
+    previous = dossier.state
+    dossier.state = outcome
+    dossier.correction_requested = False
+    dossier.save(update_fields=["state", "correction_requested", "updated_at"])
+    _audit(
+        dossier,
+        actor=actor,
+        from_state=previous,
+        to_state=outcome,
+        action="decided",
+        reason=reason.strip(),
+        at=decided_at,
+    )
+    if outcome == Decision.Outcome.LABELLED:
+        training = dossier.existing_training or _training_from_dossier(dossier)
+        label_grant(
+            training=training,
+            start_date=label_start or timezone.localdate(decided_at),
+            duration_months=dossier.call.label_duration_months,
+            call=dossier.call,
+            decision=decision,
+        )
+    _notify_organisation(
+        dossier,
+        _("Dossier %(ref)s : décision du comité") % {"ref": dossier.reference},
+        _(
+            "Le comité a rendu sa décision sur votre dossier %(ref)s : %(outcome)s. "
+            "Retrouvez-la dans votre espace."
+        )
+        % {"ref": dossier.reference, "outcome": decision.get_outcome_display()},
+    )
+    return decision
+
+
+def _training_from_dossier(dossier: Dossier) -> Training:
+    return training_create(
+        organisation=dossier.organisation,
+        title=dossier.training_title,
+        description=dossier.training_description,
+        targeted_jobs=dossier.targeted_jobs,
+        duration_months=dossier.duration_months,
+        hours=dossier.hours,
+        is_free=dossier.is_free,
+        price=None if dossier.is_free else dossier.price,
+        site_address=dossier.site_address,
+        site_postcode=dossier.site_postcode,
+        site_city=dossier.site_city,
+        commune_code=dossier.commune_code,
+        department_code=dossier.department_code,
+        region_code=dossier.region_code,
+        site_qpv=dossier.site_qpv,
+        qpv_code=dossier.qpv_code,
+    )
+
+
+# ---------------------------------------------------------------------------- attachments
+
+
+@transaction.atomic
+def attachment_add(*, dossier: Dossier, actor: User, kind: str, upload) -> Attachment:
+    """Store an uploaded file after checking its real type (by content) and its size. A
+    refused file raises before anything is written to disk or to the database."""
+    dossier = _lock(dossier)
+    if not dossier.is_editable:
+        raise DomainError(
+            _("Les pièces d'un dossier déposé ne se modifient plus."), code="not_editable"
+        )
+    if kind not in Attachment.Kind.values:
+        raise DomainError(_("Type de pièce inconnu."), code="kind")
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise DomainError(
+            _("Le fichier dépasse la taille maximale de %(max)d Mo.")
+            % {"max": limit // (1024 * 1024)},
+            code="too_large",
+        )
+    sniffed = sniff(upload)
+    if sniffed is None:
+        raise DomainError(
+            _("Ce fichier n'est pas d'un type accepté (%(types)s), quel que soit son nom.")
+            % {"types": ACCEPTED_LABEL},
+            code="bad_type",
+        )
+    attachment = Attachment(
+        dossier=dossier,
+        kind=kind,
+        original_name=upload.name[:255],
+        content_type=sniffed.content_type,
+        size=sniffed.size,
+        sha256=sniffed.sha256,
+        uploaded_by=actor,
+    )
+    # The stored name carries no part of the user's file name: only our own extension.
+    attachment.file.save(
+        f"{sniffed.sha256[:32]}.{EXTENSIONS[sniffed.content_type]}", upload, save=False
+    )
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, actor: User) -> None:
+    dossier = _lock(attachment.dossier)
+    if not dossier.is_editable:
+        raise DomainError(
+            _("Les pièces d'un dossier déposé ne se modifient plus."), code="not_editable"
+        )
+    stored = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    # Remove the file only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+# ------------------------------------------------------------------------------ reminders
+
+
+def draft_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Email the members of organisations holding a draft in a call that closes within 48 h
+    (then within 24 h). Returns the number of reminders recorded by this run."""
+    now = now or timezone.now()
+    sent = 0
+    drafts = (
+        Dossier.objects.filter(
+            state=State.DRAFT,
+            call__is_published=True,
+            call__closes_at__gt=now,
+            call__closes_at__lte=now + datetime.timedelta(hours=48),
+        )
+        .select_related("call", "organisation")
+        .order_by("pk")
+    )
+    for dossier in drafts:
+        hours_left = (dossier.call.closes_at - now).total_seconds() / 3600
+        kind = DraftReminder.Kind.H24 if hours_left <= 24 else DraftReminder.Kind.H48
+        if _reminder_record(dossier, kind):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def _reminder_record(dossier: Dossier, kind: str) -> bool:
+    try:
+        with transaction.atomic():
+            DraftReminder.objects.create(dossier=dossier, kind=kind)
+    except IntegrityError:
+        return False  # already sent by an earlier (or concurrent) run
+    closes = timezone.localtime(dossier.call.closes_at).strftime("%d/%m/%Y à %H:%M")
+    _notify_organisation(
+        dossier,
+        _("Rappel : votre candidature n'est pas encore déposée"),
+        _(
+            "L'appel %(call)s se clôt le %(closes)s (heure de Paris). Votre brouillon "
+            "« %(title)s » n'a pas encore été déposé : seul un dossier déposé avant la "
+            "clôture sera examiné."
+        )
+        % {
+            "call": dossier.call.reference,
+            "closes": closes,
+            "title": dossier.training_title or "—",
+        },
+    )
+    return True

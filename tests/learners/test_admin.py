@@ -1,0 +1,137 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from learners.models import Enrollment, Learner
+from tests.factories import EnrollmentFactory, FollowUpFactory, LearnerFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL = {Learner: LearnerFactory, Enrollment: EnrollmentFactory}
+
+# A learner is known by a pseudonymous reference only: no admin column, field or search may
+# ever point at a name or contact detail.
+IDENTIFYING_WORDS = ("name", "nom", "email", "mail", "phone", "telephone", "address", "adresse")
+
+
+def url(model, action: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+def name_of(model) -> str:
+    return model.__name__
+
+
+def test_every_learners_model_has_an_admin_screen():
+    for model in apps.get_app_config("learners").get_models():
+        assert admin.site.is_registered(model), model
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_learner_models_hold_no_identifying_field(model):
+    for field in model._meta.get_fields():
+        assert not any(word in field.name.lower() for word in IDENTIFYING_WORDS), field.name
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_learner_admin_shows_nothing_identifying(model, rf, superuser):
+    model_admin = admin.site._registry[model]
+    request = rf.get("/")
+    request.user = superuser
+    shown = [
+        *model_admin.get_list_display(request),
+        *model_admin.get_search_fields(request),
+        *model_admin.get_fields(request),
+    ]
+    for inline in model_admin.get_inline_instances(request):
+        shown += inline.get_fields(request)
+
+    # Lookups through the organisation or the training name those, not the learner.
+    own = [str(name) for name in shown if not str(name).startswith(("organisation__", "training__"))]
+    for name in own:
+        assert not any(word in name.lower() for word in IDENTIFYING_WORDS), name
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_changelist_answers_200(superuser_client, model):
+    ALL[model]()
+
+    response = superuser_client.get(url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 1
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_add_page_answers_200(superuser_client, model):
+    assert superuser_client.get(url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_change_page_answers_200(superuser_client, model):
+    row = ALL[model]()
+
+    assert superuser_client.get(url(model, "change", row.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_changelist_queries_do_not_grow_with_rows(superuser_client, model):
+    ALL[model]()
+    superuser_client.get(url(model, "changelist"))  # warm the session
+    with CaptureQueriesContext(connection) as one_row:
+        superuser_client.get(url(model, "changelist"))
+    ALL[model].create_batch(4)
+    with CaptureQueriesContext(connection) as five_rows:
+        response = superuser_client.get(url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 5
+    assert len(five_rows) == len(one_row)
+
+
+def test_learner_search_matches_the_learner_ref(superuser_client):
+    target = LearnerFactory(learner_ref="SIMPLON-2018-0042")
+    other = LearnerFactory(learner_ref="SIMPLON-2018-0043")
+
+    response = superuser_client.get(url(Learner, "changelist"), {"q": "2018-0042"})
+
+    assert set(response.context["cl"].result_list) == {target}
+    assert other.pk != target.pk
+
+
+def test_enrollment_search_matches_the_learner_ref_and_the_training_code(superuser_client):
+    target = EnrollmentFactory(learner__learner_ref="REF-A-001", training__code="GEN-77777")
+    EnrollmentFactory(learner__learner_ref="REF-B-002")
+
+    by_ref = superuser_client.get(url(Enrollment, "changelist"), {"q": "REF-A"})
+    by_code = superuser_client.get(url(Enrollment, "changelist"), {"q": "GEN-77777"})
+
+    assert list(by_ref.context["cl"].result_list) == [target]
+    assert list(by_code.context["cl"].result_list) == [target]
+
+
+def test_enrollment_page_edits_its_follow_ups_inline(superuser_client):
+    followup = FollowUpFactory()
+
+    response = superuser_client.get(url(Enrollment, "change", followup.enrollment.pk))
+
+    assert 'name="followups-TOTAL_FORMS" value="1"' in response.content.decode()
+
+
+def test_learner_page_lists_its_enrollments_inline(superuser_client):
+    enrollment = EnrollmentFactory()
+
+    response = superuser_client.get(url(Learner, "change", enrollment.learner.pk))
+
+    assert 'name="enrollments-TOTAL_FORMS" value="1"' in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ALL, ids=name_of)
+def test_non_staff_user_is_sent_to_the_admin_login(applicant_client, model):
+    response = applicant_client.get(url(model, "changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

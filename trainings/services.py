@@ -1,0 +1,165 @@
+"""Writes on organisations, trainings, labels and sessions."""
+
+import datetime
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+from gen_portal.dates import add_months
+from gen_portal.errors import DomainError
+
+from .geo import region_of
+from .models import Label, Organisation, Session, Training
+from .validators import siret_is_valid
+
+TRAINING_FIELDS = (
+    "title",
+    "description",
+    "targeted_jobs",
+    "duration_months",
+    "hours",
+    "is_free",
+    "price",
+    "site_address",
+    "site_postcode",
+    "site_city",
+    "commune_code",
+    "department_code",
+    "region_code",
+    "site_qpv",
+    "qpv_code",
+)
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    siret: str,
+    department_code: str,
+    address: str = "",
+    postcode: str = "",
+    city: str = "",
+    commune_code: str = "",
+    creator: User | None = None,
+) -> Organisation:
+    siret = siret.replace(" ", "")
+    if not siret_is_valid(siret):
+        raise DomainError(
+            _("Ce SIRET n'est pas valide (14 chiffres, clé de contrôle)."), code="siret"
+        )
+    region = region_of(department_code)
+    if region is None:
+        raise DomainError(_("Département inconnu : %(code)s") % {"code": department_code})
+    if Organisation.objects.filter(siret=siret).exists():
+        raise DomainError(
+            _(
+                "Une organisation avec ce SIRET est déjà inscrite sur le portail. Demandez à "
+                "l'un de ses membres de vous inviter depuis son espace, ou écrivez à l'équipe "
+                "de la GEN."
+            ),
+            code="siret_taken",
+        )
+    try:
+        organisation = Organisation.objects.create(
+            name=name.strip(),
+            siret=siret,
+            address=address,
+            postcode=postcode,
+            city=city,
+            commune_code=commune_code,
+            department_code=department_code,
+            region_code=region,
+        )
+    except IntegrityError:
+        # Two people registering the same SIRET at the same moment: the loser gets the
+        # same message as if they had come second.
+        raise DomainError(
+            _("Une organisation avec ce SIRET est déjà inscrite sur le portail."),
+            code="siret_taken",
+        ) from None
+    if creator is not None:
+        Membership.objects.create(
+            user=creator, organisation=organisation, role=Membership.Role.ADMIN
+        )
+    return organisation
+
+
+@transaction.atomic
+def training_create(*, organisation: Organisation, code: str | None = None, **fields) -> Training:
+    """Create a training. Without a code, it gets the next `GEN-00042` number, taken from its
+    own primary key so concurrent creations never collide."""
+    unknown = set(fields) - set(TRAINING_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown training fields: {sorted(unknown)}")
+    if not fields.get("region_code"):
+        fields["region_code"] = region_of(fields.get("department_code", "")) or ""
+    training = Training.objects.create(
+        organisation=organisation, code=code or f"TMP-{uuid.uuid4().hex[:16]}", **fields
+    )
+    if code is None:
+        training.code = f"GEN-{training.pk:05d}"
+        training.save(update_fields=["code"])
+    return training
+
+
+@transaction.atomic
+def label_grant(
+    *,
+    training: Training,
+    start_date: datetime.date,
+    duration_months: int = 36,
+    end_date: datetime.date | None = None,
+    call=None,
+    decision=None,
+) -> Label:
+    end = end_date or add_months(start_date, duration_months)
+    return Label.objects.create(
+        training=training, call=call, decision=decision, start_date=start_date, end_date=end
+    )
+
+
+@transaction.atomic
+def labels_expire(*, today: datetime.date) -> int:
+    """Mark active labels whose end date has passed as expired. Running it twice is harmless:
+    the second run finds nothing to change."""
+    return Label.objects.filter(status=Label.Status.ACTIVE, end_date__lt=today).update(
+        status=Label.Status.EXPIRED
+    )
+
+
+@transaction.atomic
+def label_withdraw(*, label: Label, reason: str, actor: User) -> Label:
+    label = Label.objects.select_for_update().get(pk=label.pk)
+    if not reason.strip():
+        raise DomainError(_("Le motif du retrait est obligatoire."), code="reason_required")
+    if label.status != Label.Status.ACTIVE:
+        raise DomainError(_("Seul un label actif peut être retiré."), code="not_active")
+    label.status = Label.Status.WITHDRAWN
+    label.withdrawal_reason = reason.strip()
+    label.withdrawn_at = timezone.now()
+    label.withdrawn_by = actor
+    label.save(update_fields=["status", "withdrawal_reason", "withdrawn_at", "withdrawn_by"])
+    return label
+
+
+@transaction.atomic
+def session_create(
+    *,
+    training: Training,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    capacity: int | None = None,
+    place: str = "",
+) -> Session:
+    if end_date < start_date:
+        raise DomainError(_("La fin de la session précède son début."), code="dates")
+    session, _created = Session.objects.get_or_create(
+        training=training,
+        start_date=start_date,
+        defaults={"end_date": end_date, "capacity": capacity, "place": place},
+    )
+    return session
