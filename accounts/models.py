@@ -44,7 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("équipe GEN"),
         default=False,
-        help_text=_("Membre de l'équipe de la GEN : accès à tout le portail et à l'administration."),
+        help_text=_(
+            "Membre de l'équipe de la GEN : accès à tout le portail et à l'administration."
+        ),
     )
     is_committee_member = models.BooleanField(_("membre du comité"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
@@ -153,3 +155,38 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to} · {self.subject}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation, sent by one of its members. Only a hash of the
+    token is stored: a leaked database does not let anyone accept an invitation."""
+
+    organisation = models.ForeignKey(
+        "trainings.Organisation",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("adresse invitée"))
+    token_hash = models.CharField(_("empreinte du jeton"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("invité par")
+    )
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acceptée par"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"

@@ -144,7 +144,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Grande école du numérique <ne-pas-repondre@localhost>")
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Grande école du numérique <ne-pas-repondre@localhost>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("crispy_dsfr",)
@@ -152,10 +154,13 @@ CRISPY_TEMPLATE_PACK = "crispy_dsfr"
 
 # Celery. Without a broker URL the tasks run in-process (eagerly), so the embedded default
 # shows every feature working with no Redis.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_broker = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not _broker
+# Eager tasks still borrow a producer; the in-memory transport gives them one without a
+# network connection (and without kombu falling back to a default host).
+CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _broker)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -170,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {
         "task": "accounts.tasks.outbox_flush",
         "schedule": 60.0,
+    },
+    "draft-reminders": {
+        "task": "labelling.tasks.draft_reminders",
+        "schedule": crontab(minute="*/15"),
     },
     "labels-expire": {
         "task": "trainings.tasks.labels_expire",

@@ -749,3 +749,174 @@ def _reminder_record(dossier: Dossier, kind: str) -> bool:
         },
     )
     return True
+
+
+# ------------------------------------------------------------------- calls (staff pages)
+
+CALL_UPDATABLE_FIELDS = frozenset(
+    {
+        "reference",
+        "title",
+        "description",
+        "opens_at",
+        "closes_at",
+        "label_duration_months",
+        "qpv_training_target",
+        "required_attachments",
+    }
+)
+CRITERION_FIELDS = frozenset({"id", "title", "guidance", "weight", "max_score", "eliminatory"})
+MAX_CRITERION_SCORE = 100
+
+
+def call_has_submissions(call: Call) -> bool:
+    """Whether a dossier of the call was ever submitted (whatever its state since)."""
+    return call.dossiers.exclude(state=State.DRAFT).exists()
+
+
+def call_criteria_locked(call: Call) -> bool:
+    """Once a reviewer has scored a criterion, the criteria are the ones the scores refer to."""
+    return ReviewScore.objects.filter(criterion__call=call).exists()
+
+
+@transaction.atomic
+def call_update(*, call: Call, criteria: Iterable[Mapping] | None = None, **fields) -> Call:
+    """Change a call's own fields and, when `criteria` is given, replace its criteria (see
+    `criteria_replace`), in one transaction.
+
+    Once a dossier has been submitted, the opening and closing no longer change here: the
+    deadline then moves only through `call_extend_deadline`, which records the extension and
+    its reason for the public page.
+    """
+    unknown = set(fields) - CALL_UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown call fields: {sorted(unknown)}")
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    opens_at = fields.get("opens_at", call.opens_at)
+    closes_at = fields.get("closes_at", call.closes_at)
+    if (opens_at != call.opens_at or closes_at != call.closes_at) and call_has_submissions(call):
+        raise DomainError(
+            _(
+                "Des dossiers ont déjà été déposés : les dates de l'appel ne se modifient plus. "
+                "Pour repousser la clôture, utilisez le report de clôture."
+            ),
+            code="dates_locked",
+        )
+    if closes_at <= opens_at:
+        raise DomainError(_("La clôture doit suivre l'ouverture."), code="dates")
+    reference = fields.get("reference", call.reference)
+    if reference != call.reference:
+        if call.is_published:
+            raise DomainError(_("Un appel publié garde sa référence."), code="reference_locked")
+        if Call.objects.filter(reference__iexact=reference).exclude(pk=call.pk).exists():
+            raise DomainError(_("Un appel porte déjà cette référence."), code="reference_taken")
+    if "required_attachments" in fields:
+        fields["required_attachments"] = list(fields["required_attachments"] or [])
+    changed = [name for name, value in fields.items() if getattr(call, name) != value]
+    for name in changed:
+        setattr(call, name, fields[name])
+    if changed:
+        call.save(update_fields=changed)
+    if criteria is not None:
+        criteria_replace(call=call, criteria=criteria)
+    return call
+
+
+def _criterion_row(row: Mapping) -> dict:
+    unknown = set(row) - CRITERION_FIELDS
+    if unknown:
+        raise TypeError(f"unknown criterion fields: {sorted(unknown)}")
+    title = str(row.get("title", "")).strip()
+    if not title:
+        raise DomainError(_("Chaque critère a un intitulé."), code="criterion")
+    weight = Decimal(row.get("weight", 1))
+    if weight <= 0:
+        raise DomainError(
+            _("La pondération d'un critère doit être strictement positive."), code="criterion"
+        )
+    max_score = int(row.get("max_score", 5))
+    if not 1 <= max_score <= MAX_CRITERION_SCORE:
+        raise DomainError(
+            _("La note maximale d'un critère est comprise entre 1 et %(max)d.")
+            % {"max": MAX_CRITERION_SCORE},
+            code="criterion",
+        )
+    return {
+        "title": title,
+        "guidance": str(row.get("guidance", "")).strip(),
+        "weight": weight,
+        "max_score": max_score,
+        "eliminatory": bool(row.get("eliminatory", False)),
+    }
+
+
+@transaction.atomic
+def criteria_replace(*, call: Call, criteria: Iterable[Mapping]) -> list[Criterion]:
+    """Make the call's criteria exactly `criteria`, in that order.
+
+    A row with the `id` of one of the call's criteria updates it (so its identity, which
+    review scores point to, is kept); a row without `id` adds a criterion; criteria left out
+    are deleted. Refused once reviewers have started scoring, unless nothing changes.
+    """
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    rows = [(row.get("id"), _criterion_row(row)) for row in criteria]
+    existing = {criterion.pk: criterion for criterion in call.criteria.all()}
+    ids = [pk for pk, _row in rows if pk]
+    if len(ids) != len(set(ids)) or any(pk not in existing for pk in ids):
+        raise DomainError(_("Critère inconnu pour cet appel."), code="criterion")
+
+    def unchanged() -> bool:
+        if [pk for pk, _row in rows] != list(existing):
+            return False
+        return all(
+            all(getattr(existing[pk], name) == value for name, value in row.items())
+            for pk, row in rows
+        )
+
+    if unchanged():
+        return list(existing.values())
+    if call_criteria_locked(call):
+        raise DomainError(
+            _(
+                "Des évaluations ont commencé : les critères de cet appel ne peuvent plus être "
+                "modifiés."
+            ),
+            code="criteria_locked",
+        )
+    Criterion.objects.filter(call=call).exclude(pk__in=ids).delete()
+    result = []
+    for position, (pk, row) in enumerate(rows):
+        if pk:
+            criterion = existing[pk]
+            for name, value in row.items():
+                setattr(criterion, name, value)
+            criterion.position = position
+            criterion.save()
+        else:
+            criterion = Criterion.objects.create(call=call, position=position, **row)
+        result.append(criterion)
+    return result
+
+
+@transaction.atomic
+def call_publish(*, call: Call, actor: User, now: datetime.datetime | None = None) -> Call:
+    """Make the call visible on the public pages. Publishing twice changes nothing.
+
+    `actor` is who publishes; calls have no audit table yet, so it is not stored.
+    """
+    now = now or timezone.now()
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.is_published:
+        return call
+    if not call.criteria.exists():
+        raise DomainError(
+            _("Ajoutez au moins un critère d'évaluation avant de publier l'appel."),
+            code="no_criteria",
+        )
+    if call.closes_at <= now:
+        raise DomainError(
+            _("Cet appel est déjà clos : il ne peut plus être publié."), code="closed"
+        )
+    call.is_published = True
+    call.save(update_fields=["is_published"])
+    return call

@@ -58,7 +58,7 @@ def call_phase(call: Call, now: datetime.datetime) -> CallPhase:
 
 
 def paris_datetime(value: datetime.datetime) -> str:
-    """"28/06/2018 à 23:59", in Paris time."""
+    """ "28/06/2018 à 23:59", in Paris time."""
     local = value.astimezone(PARIS)
     return _("%(date)s à %(time)s") % {
         "date": local.strftime("%d/%m/%Y"),
@@ -67,8 +67,8 @@ def paris_datetime(value: datetime.datetime) -> str:
 
 
 def duration_text(delta: datetime.timedelta) -> str:
-    """"3 jours et 4 heures", "5 heures et 12 minutes", "7 minutes": the two largest units,
-    floored."""
+    """The two largest units, floored: "3 jours et 4 heures", "5 heures et 12 minutes",
+    "7 minutes"."""
     minutes_total = int(delta.total_seconds() // 60)
     if minutes_total < 1:
         return _("moins d'une minute")
@@ -167,7 +167,15 @@ def share_as_percent(value) -> str:
     """0.305 → "30,5" (localised number, without the % sign)."""
     if value is None or value == "":
         return ""
-    percent = (Decimal(value) * 100).normalize()
-    if percent == percent.to_integral():
-        percent = percent.quantize(Decimal(1))
-    return formats.number_format(percent, use_l10n=True)
+    return plain_number(Decimal(value) * 100)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """1.50 → "1,5", 2.00 → "2": a decimal without its trailing zeros, localised."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value).normalize()
+    if number == number.to_integral():
+        number = number.quantize(Decimal(1))
+    return formats.number_format(number, use_l10n=True)
