@@ -1,44 +1,44 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
-from . import views
+from . import views, views_registration
 
 app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views.PortalLoginView.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("deconnexion/", views.PortalLogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oubli/", views.PortalPasswordResetView.as_view(), name="password_reset"),
     path(
         "mot-de-passe/oubli/envoye/",
-        auth_views.PasswordResetDoneView.as_view(
-            template_name="accounts/password_reset_done.html"
-        ),
+        views.PortalPasswordResetDoneView.as_view(),
         name="password_reset_done",
     ),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views.PortalPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
         "mot-de-passe/nouveau/termine/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="accounts/password_reset_complete.html"
-        ),
+        views.PortalPasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
     path("mon-espace/", views.my_space, name="my_space"),
+    path("inscription/", views_registration.register, name="register"),
+    path("inscription/confirmer/<str:token>/", views_registration.verify, name="verify"),
+    path(
+        "organisation/nouvelle/",
+        views_registration.organisation_create_view,
+        name="organisation_create",
+    ),
+    path(
+        "organisation/<int:pk>/inviter/",
+        views_registration.organisation_invite,
+        name="organisation_invite",
+    ),
+    path(
+        "invitation/<str:token>/",
+        views_registration.invitation_accept_view,
+        name="invitation_accept",
+    ),
 ]

@@ -149,6 +149,10 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# whitenoise's manifest storage rewrites url()s inside dsfr.min.css, so the integrity hashes
+# django-dsfr pins would no longer match and browsers would block the stylesheet.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("crispy_dsfr",)
 CRISPY_TEMPLATE_PACK = "crispy_dsfr"
 
