@@ -11,5 +11,7 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("accounts.urls")),
+    path("", include("labelling.urls")),
+    path("", include("trainings.urls")),
     path("admin/", admin.site.urls),
 ]

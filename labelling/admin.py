@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdminMixin
 
 from .models import (
+    AdmissibilityCheck,
     Attachment,
     Call,
     CommitteeMeeting,
     ConflictDeclaration,
     Criterion,
-    Decision,
     DeadlineExtension,
+    Decision,
     Dossier,
     DossierTransition,
     DraftReminder,
@@ -152,6 +153,18 @@ class DraftReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("dossier__reference", "dossier__organisation__name", "dossier__training_title")
     list_select_related = ("dossier__organisation",)
     date_hierarchy = "sent_at"
+
+
+@admin.register(AdmissibilityCheck)
+class AdmissibilityCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Checklist passes are only ever added, by staff through the portal: the history of who
+    checked what is kept as it was written."""
+
+    list_display = ("dossier", "is_complete", "checked_by", "checked_at")
+    list_filter = ("is_complete",)
+    search_fields = ("dossier__reference", "dossier__organisation__name", "checked_by__email")
+    list_select_related = ("dossier__organisation", "checked_by")
+    date_hierarchy = "checked_at"
 
 
 @admin.register(Attachment)

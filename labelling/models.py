@@ -168,7 +168,8 @@ class Dossier(models.Model):
         _("état"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True
     )
     correction_requested = models.BooleanField(_("correction demandée"), default=False)
-    reference = models.CharField(_("numéro"), max_length=20, null=True, blank=True)
+    # "GEN-" + call reference (up to 20) + "-" + the number: 32 leaves room.
+    reference = models.CharField(_("numéro"), max_length=32, null=True, blank=True)
     submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True)
     content_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
     existing_training = models.ForeignKey(
@@ -533,3 +534,45 @@ class DraftReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier} · {self.kind}"
+
+
+class AdmissibilityCheck(models.Model):
+    """One pass of the staff's admissibility checklist on a dossier. Rows are only added,
+    never changed: the latest row is the dossier's current checklist, the earlier ones show
+    who checked what and when."""
+
+    class Item(models.TextChoices):
+        ORGANISATION = "organisation", _("L'organisme candidat est identifié (SIRET, statuts)")
+        ATTACHMENTS = "attachments", _("Les pièces exigées par l'appel sont fournies et lisibles")
+        DURATION = "duration", _("La formation dure de 3 à 24 mois")
+        FREE = "free", _("La formation est gratuite pour les apprenants, ou son coût est justifié")
+        NO_DIPLOMA = "no_diploma", _("Aucun diplôme n'est exigé à l'entrée")
+        PUBLIC = "public", _("Le public visé est prioritairement éloigné de l'emploi")
+        DIGITAL_JOBS = "digital_jobs", _("Les métiers visés relèvent du numérique")
+
+    dossier = models.ForeignKey(
+        Dossier,
+        on_delete=models.CASCADE,
+        related_name="admissibility_checks",
+        verbose_name=_("dossier"),
+    )
+    items = models.JSONField(_("points vérifiés"), default=list, blank=True)
+    is_complete = models.BooleanField(_("tous les points sont vérifiés"), default=False)
+    notes = models.TextField(_("observations"), blank=True)
+    checked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("vérifié par")
+    )
+    checked_at = models.DateTimeField(_("vérifié le"))
+
+    class Meta:
+        verbose_name = _("contrôle de recevabilité")
+        verbose_name_plural = _("contrôles de recevabilité")
+        ordering = ["dossier", "-checked_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["dossier", "-checked_at", "-id"], name="labelling_admissibility_latest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier} · {self.checked_at:%d/%m/%Y %H:%M}"

@@ -482,7 +482,10 @@ def review_save(
     submit: bool = False,
     now: datetime.datetime | None = None,
 ) -> Review:
-    """Save a member's scores (criterion id -> score); `submit` makes the review final."""
+    """Save a member's scores (criterion id -> score); `submit` makes the review final.
+
+    `scores` is the whole form: a criterion left out is a score the member cleared.
+    """
     review, _created = Review.objects.select_for_update().get_or_create(assignment=assignment)
     if review.submitted_at is not None:
         raise DomainError(_("Cette évaluation a déjà été rendue."), code="submitted")
@@ -500,6 +503,7 @@ def review_save(
         ReviewScore.objects.update_or_create(
             review=review, criterion=criterion, defaults={"score": score}
         )
+    review.scores.exclude(criterion_id__in=list(scores)).delete()
     review.recommendation = recommendation
     review.comment = comment
     if submit:
@@ -920,3 +924,323 @@ def call_publish(*, call: Call, actor: User, now: datetime.datetime | None = Non
     call.is_published = True
     call.save(update_fields=["is_published"])
     return call
+
+
+# ------------------------------------------------------ committee (staff and member pages)
+
+# This section is appended to a module whose import block belongs to earlier work.
+from accounts.models import Membership  # noqa: E402
+
+from .models import AdmissibilityCheck  # noqa: E402
+
+# Dossiers that still wait for the committee: they may be checked, assigned and decided.
+AWAITING_DECISION = (State.SUBMITTED, State.IN_REVIEW, State.DEFERRED)
+
+
+def siret_list(text: str) -> list[str]:
+    """The SIRETs typed in a free text (one per line, or separated by commas, semicolons or
+    spaces); spaces inside a number are not supported, so "732 829 320 00074" is refused by
+    the form rather than silently read as four numbers."""
+    parts = text.replace(",", " ").replace(";", " ").split()
+    return list(dict.fromkeys(part.strip() for part in parts if part.strip()))
+
+
+@transaction.atomic
+def admissibility_record(
+    *,
+    dossier: Dossier,
+    actor: User,
+    items: Iterable[str],
+    notes: str = "",
+    at: datetime.datetime | None = None,
+) -> AdmissibilityCheck:
+    """Add a pass of the admissibility checklist. The previous passes stay as they were."""
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN vérifie la recevabilité."), code="forbidden")
+    dossier = _lock(dossier)
+    if dossier.state not in AWAITING_DECISION:
+        raise DomainError(
+            _("La recevabilité se vérifie sur un dossier déposé et non encore décidé."),
+            code="bad_state",
+        )
+    checked = [item for item in AdmissibilityCheck.Item.values if item in set(items)]
+    unknown = set(items) - set(AdmissibilityCheck.Item.values)
+    if unknown:
+        raise DomainError(_("Point de contrôle inconnu."), code="item")
+    return AdmissibilityCheck.objects.create(
+        dossier=dossier,
+        items=checked,
+        is_complete=len(checked) == len(AdmissibilityCheck.Item.values),
+        notes=notes.strip(),
+        checked_by=actor,
+        checked_at=at or timezone.now(),
+    )
+
+
+def _assignment_blocks(call: Call) -> tuple[set[tuple[int, int]], dict[int, set[str]], dict]:
+    """What keeps members off dossiers of `call`, read in three queries: (member, dossier)
+    conflicts, SIRETs each member declared for the call, organisations each member
+    belongs to."""
+    conflicts = set(
+        ConflictDeclaration.objects.filter(call=call, dossier__isnull=False).values_list(
+            "member_id", "dossier_id"
+        )
+    )
+    sirets: dict[int, set[str]] = {}
+    for member_id, text in ConflictDeclaration.objects.filter(
+        call=call, dossier__isnull=True
+    ).values_list("member_id", "sirets"):
+        sirets.setdefault(member_id, set()).update(siret_list(text))
+    organisations: dict[int, set[int]] = {}
+    for user_id, organisation_id in Membership.objects.filter(
+        user__is_committee_member=True
+    ).values_list("user_id", "organisation_id"):
+        organisations.setdefault(user_id, set()).add(organisation_id)
+    return conflicts, sirets, organisations
+
+
+def committee_members():
+    return User.objects.filter(is_committee_member=True, is_active=True).order_by(
+        "full_name", "email", "pk"
+    )
+
+
+@transaction.atomic
+def assignments_auto(*, call: Call, per_dossier: int, actor: User) -> dict:
+    """Give every dossier of the call awaiting a decision `per_dossier` reviewers, topping up
+    the ones it already has.
+
+    Balanced: each seat goes to the eligible member with the fewest assignments in this call
+    so far (ties: lowest id, so the same data always gives the same result). Never a member
+    with a conflict declared on the dossier, a declared interest in its organisation's SIRET,
+    or a membership of its organisation. Returns the number of assignments created and the
+    references of dossiers left short of reviewers (too few eligible members).
+    """
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN attribue les dossiers."), code="forbidden")
+    if not 1 <= per_dossier <= 10:
+        raise DomainError(
+            _("Le nombre d'évaluateurs par dossier est compris entre 1 et 10."), code="per_dossier"
+        )
+    # Two staff running the distribution at once would each see the other's seats as free:
+    # the call row lock makes the runs take turns.
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    members = list(committee_members())
+    conflicts, sirets, organisations = _assignment_blocks(call)
+    load = {member.pk: 0 for member in members}
+    current: dict[int, set[int]] = {}
+    for dossier_id, member_id in ReviewAssignment.objects.filter(dossier__call=call).values_list(
+        "dossier_id", "member_id"
+    ):
+        current.setdefault(dossier_id, set()).add(member_id)
+        if member_id in load:
+            load[member_id] += 1
+    dossiers = (
+        Dossier.objects.filter(call=call, state__in=AWAITING_DECISION)
+        .select_related("organisation")
+        .order_by("submitted_at", "pk")
+    )
+    created: list[ReviewAssignment] = []
+    short: list[str] = []
+    for dossier in dossiers:
+        taken = current.get(dossier.pk, set())
+        needed = per_dossier - len(taken)
+        if needed <= 0:
+            continue
+        eligible = [
+            member
+            for member in members
+            if member.pk not in taken
+            and (member.pk, dossier.pk) not in conflicts
+            and dossier.organisation.siret not in sirets.get(member.pk, set())
+            and dossier.organisation_id not in organisations.get(member.pk, set())
+        ]
+        eligible.sort(key=lambda member: (load[member.pk], member.pk))
+        chosen = eligible[:needed]
+        for member in chosen:
+            created.append(ReviewAssignment(dossier=dossier, member=member, assigned_by=actor))
+            load[member.pk] += 1
+        if len(chosen) < needed:
+            short.append(dossier.reference)
+    ReviewAssignment.objects.bulk_create(created)
+    return {"created": len(created), "short": short}
+
+
+@transaction.atomic
+def assignment_remove(*, assignment: ReviewAssignment, actor: User) -> None:
+    """Take a dossier back from a member; their draft review goes with it. A submitted
+    review is part of the record: its assignment stays."""
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN retire une attribution."), code="forbidden")
+    assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+    review = Review.objects.filter(assignment=assignment).first()
+    if review is not None and review.submitted_at is not None:
+        raise DomainError(
+            _("Ce membre a déjà rendu son évaluation : l'attribution est conservée."),
+            code="submitted",
+        )
+    if review is not None:
+        review.delete()
+    assignment.delete()
+
+
+@transaction.atomic
+def interests_declare(
+    *, call: Call, member: User, organisations: str = "", sirets: str = "", comment: str = ""
+) -> tuple[ConflictDeclaration, int]:
+    """Record a member's declaration of interests for a call. Each declaration is a new row
+    (the earlier ones are kept). A declared SIRET that matches the organisation of a dossier
+    assigned to the member turns into a conflict on that dossier, which takes it away from
+    them; returns the declaration and the number of such conflicts."""
+    if not member.is_committee_member:
+        raise DomainError(
+            _("Seuls les membres du comité déclarent leurs intérêts."), code="forbidden"
+        )
+    numbers = siret_list(sirets)
+    declaration = conflict_declare(
+        call=call,
+        member=member,
+        organisations=organisations.strip(),
+        sirets="\n".join(numbers),
+        comment=comment.strip(),
+    )
+    already_reviewed = Review.objects.filter(
+        assignment__member=member, submitted_at__isnull=False
+    ).values("assignment__dossier_id")
+    matched = (
+        Dossier.objects.filter(
+            call=call, assignments__member=member, organisation__siret__in=numbers
+        )
+        .exclude(pk__in=already_reviewed)
+        .select_related("organisation")
+        .distinct()
+    )
+    conflicts = 0
+    for dossier in matched:
+        conflict_declare(
+            call=call,
+            member=member,
+            dossier=dossier,
+            organisations=dossier.organisation.name,
+            sirets=dossier.organisation.siret,
+            comment=_("Intérêt déclaré pour l'appel (SIRET %(siret)s).")
+            % {"siret": dossier.organisation.siret},
+        )
+        conflicts += 1
+    return declaration, conflicts
+
+
+@transaction.atomic
+def dossier_conflict_declare(
+    *, dossier: Dossier, member: User, comment: str
+) -> ConflictDeclaration:
+    """A member declares a conflict of interests on one dossier of a call, assigned to them
+    or not: they will never review it and no longer see it."""
+    if not member.is_committee_member:
+        raise DomainError(_("Seuls les membres du comité déclarent un conflit."), code="forbidden")
+    if dossier.state == State.DRAFT:
+        raise DomainError(_("Ce dossier n'a pas été déposé."), code="bad_state")
+    if not comment.strip():
+        raise DomainError(
+            _("Précisez la nature du lien avec l'organisme candidat."), code="reason_required"
+        )
+    # A submitted review cannot be withdrawn by its author: it is part of the record the
+    # committee decided on. The team must judge what to do with it.
+    if Review.objects.filter(
+        assignment__dossier=dossier, assignment__member=member, submitted_at__isnull=False
+    ).exists():
+        raise DomainError(
+            _(
+                "Vous avez déjà rendu votre évaluation de ce dossier : signalez le conflit "
+                "d'intérêts à l'équipe de la GEN, qui décidera du sort de votre évaluation."
+            ),
+            code="submitted",
+        )
+    return conflict_declare(
+        call=dossier.call,
+        member=member,
+        dossier=dossier,
+        organisations=dossier.organisation.name,
+        sirets=dossier.organisation.siret,
+        comment=comment.strip(),
+    )
+
+
+def _meeting_checks(call: Call, members: list[User], agenda: list[Dossier], quorum: int) -> None:
+    if quorum < 1:
+        raise DomainError(_("Le quorum est d'au moins une personne."), code="quorum")
+    if any(not member.is_committee_member for member in members):
+        raise DomainError(
+            _("Seuls des membres du comité peuvent être présents."), code="not_member"
+        )
+    if any(dossier.call_id != call.pk for dossier in agenda):
+        raise DomainError(
+            _("L'ordre du jour ne comprend que des dossiers de cet appel."), code="agenda"
+        )
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    call: Call,
+    date: datetime.datetime,
+    actor: User,
+    members_present: Iterable[User] = (),
+    agenda: Iterable[Dossier] = (),
+    quorum: int = 3,
+    location: str = "",
+) -> CommitteeMeeting:
+    """`meeting_create` with the checks the staff page needs (staff only, members of the
+    committee present, dossiers of the same call)."""
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN organise les séances."), code="forbidden")
+    members, dossiers = list(members_present), list(agenda)
+    _meeting_checks(call, members, dossiers, quorum)
+    return meeting_create(
+        call=call,
+        date=date,
+        actor=actor,
+        members_present=members,
+        agenda=dossiers,
+        quorum=quorum,
+        location=location.strip(),
+    )
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: CommitteeMeeting,
+    actor: User,
+    date: datetime.datetime,
+    members_present: Iterable[User],
+    agenda: Iterable[Dossier],
+    quorum: int,
+    location: str = "",
+) -> CommitteeMeeting:
+    """Change a meeting's date, attendance, quorum or agenda. A dossier already decided at
+    this meeting stays on its agenda: the minutes must show it."""
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN organise les séances."), code="forbidden")
+    meeting = CommitteeMeeting.objects.select_for_update().get(pk=meeting.pk)
+    members, dossiers = list(members_present), list(agenda)
+    _meeting_checks(meeting.call, members, dossiers, quorum)
+    decided = set(meeting.decisions.values_list("dossier_id", flat=True))
+    if decided - {dossier.pk for dossier in dossiers}:
+        raise DomainError(
+            _("Un dossier déjà décidé en séance reste à l'ordre du jour."), code="agenda"
+        )
+    meeting.date = date
+    meeting.quorum = quorum
+    meeting.location = location.strip()
+    meeting.save(update_fields=["date", "quorum", "location"])
+    meeting.members_present.set(members)
+    meeting.agenda.set(dossiers)
+    return meeting
+
+
+@transaction.atomic
+def meeting_minutes_save(*, meeting: CommitteeMeeting, minutes: str, actor: User) -> None:
+    if not actor.is_staff:
+        raise DomainError(_("Seule l'équipe de la GEN rédige le procès-verbal."), code="forbidden")
+    CommitteeMeeting.objects.filter(pk=meeting.pk).update(minutes=minutes.strip())

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from labelling.models import (
+    AdmissibilityCheck,
     Attachment,
     Call,
     CommitteeMeeting,
@@ -23,6 +24,7 @@ from labelling.models import (
     ReviewScore,
 )
 from tests.factories import (
+    AdmissibilityCheckFactory,
     AttachmentFactory,
     CallFactory,
     CommitteeMeetingFactory,
@@ -56,6 +58,7 @@ READ_ONLY = {
     DeadlineExtension: DeadlineExtensionFactory,
     ConflictDeclaration: ConflictDeclarationFactory,
     DraftReminder: DraftReminderFactory,
+    AdmissibilityCheck: AdmissibilityCheckFactory,
 }
 ALL = {**WRITABLE, **READ_ONLY, Attachment: AttachmentFactory}
 
@@ -135,6 +138,7 @@ SEARCHES = {
     ),
     CommitteeMeeting: (lambda: CommitteeMeetingFactory(location="Bercy"), lambda m: "bercy"),
     Decision: (lambda: DecisionFactory(), lambda d: d.dossier.reference),
+    AdmissibilityCheck: (lambda: AdmissibilityCheckFactory(), lambda c: c.dossier.reference),
     DraftReminder: (
         lambda: DraftReminderFactory(dossier__training_title="Data analyst en alternance"),
         lambda r: "data analyst",

@@ -92,12 +92,17 @@ def test_review_scores_are_bounded_and_submission_needs_every_criterion(dossier,
         review_save(assignment=assignment, scores={first.pk: 6})
     assert refusal.value.code == "score_range"
 
+    review_save(assignment=assignment, scores={first.pk: 4, second.pk: 3}, comment="à compléter")
     review_save(assignment=assignment, scores={first.pk: 4}, comment="à compléter")
+    assert review_save(assignment=assignment, scores={first.pk: 4}).scores.count() == 1  # cleared
     with pytest.raises(DomainError):
         review_save(assignment=assignment, scores={}, recommendation="favourable", submit=True)
 
     review = review_save(
-        assignment=assignment, scores={second.pk: 8}, recommendation="favourable", submit=True
+        assignment=assignment,
+        scores={first.pk: 4, second.pk: 8},
+        recommendation="favourable",
+        submit=True,
     )
     assert review.submitted_at is not None
     assert dict(review.scores.values_list("criterion__title", "score")) == {
