@@ -22,7 +22,9 @@ class Organisation(models.Model):
     city = models.CharField(_("commune"), max_length=120, blank=True)
     commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
     department_code = models.CharField(
-        _("département"), max_length=3, choices=DEPARTMENT_CHOICES,
+        _("département"),
+        max_length=3,
+        choices=DEPARTMENT_CHOICES,
         validators=[validate_department_code],
     )
     region_code = models.CharField(
@@ -46,11 +48,8 @@ class Organisation(models.Model):
 
 class TrainingQuerySet(models.QuerySet):
     def labelled_on(self, day: datetime.date):
-        return self.filter(
-            labels__status=Label.Status.ACTIVE,
-            labels__start_date__lte=day,
-            labels__end_date__gte=day,
-        ).distinct()
+        """Trainings with a label in force on `day` (see `LabelQuerySet.active_on`)."""
+        return self.filter(labels__in=Label.objects.active_on(day)).distinct()
 
     def of_user(self, user):
         """Trainings of the organisations `user` belongs to; everything for staff."""
@@ -69,7 +68,9 @@ class Training(models.Model):
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="trainings",
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="trainings",
         verbose_name=_("organisation"),
     )
     title = models.CharField(_("intitulé"), max_length=255)
@@ -88,15 +89,23 @@ class Training(models.Model):
     site_city = models.CharField(_("commune"), max_length=120, blank=True)
     commune_code = models.CharField(_("code commune INSEE"), max_length=5, blank=True)
     department_code = models.CharField(
-        _("département"), max_length=3, choices=DEPARTMENT_CHOICES, db_index=True,
+        _("département"),
+        max_length=3,
+        choices=DEPARTMENT_CHOICES,
+        db_index=True,
         validators=[validate_department_code],
     )
     region_code = models.CharField(
-        _("région"), max_length=2, choices=REGION_CHOICES, db_index=True,
+        _("région"),
+        max_length=2,
+        choices=REGION_CHOICES,
+        db_index=True,
         validators=[validate_region_code],
     )
     site_qpv = models.CharField(
-        _("lieu en quartier prioritaire (QPV)"), max_length=12, choices=SiteQpv.choices,
+        _("lieu en quartier prioritaire (QPV)"),
+        max_length=12,
+        choices=SiteQpv.choices,
         default=SiteQpv.UNDETERMINED,
     )
     qpv_code = models.CharField(_("code QPV"), max_length=10, blank=True)
@@ -139,7 +148,14 @@ class Training(models.Model):
 
 class LabelQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date):
-        return self.filter(status=Label.Status.ACTIVE, start_date__lte=day, end_date__gte=day)
+        """Labels in force on `day`: its dates cover the day and it had not been withdrawn by
+        then. A label that has since expired was in force on the days it covered, so past
+        dates keep their labelled trainings; a withdrawal counts from the day it was
+        recorded, so a withdrawn label leaves the catalogue that same day."""
+        return self.filter(start_date__lte=day, end_date__gte=day).filter(
+            Q(status__in=[Label.Status.ACTIVE, Label.Status.EXPIRED])
+            | Q(status=Label.Status.WITHDRAWN, withdrawn_at__date__gt=day)
+        )
 
 
 class Label(models.Model):
@@ -152,12 +168,20 @@ class Label(models.Model):
         Training, on_delete=models.PROTECT, related_name="labels", verbose_name=_("formation")
     )
     call = models.ForeignKey(
-        "labelling.Call", on_delete=models.PROTECT, related_name="labels",
-        verbose_name=_("appel"), null=True, blank=True,
+        "labelling.Call",
+        on_delete=models.PROTECT,
+        related_name="labels",
+        verbose_name=_("appel"),
+        null=True,
+        blank=True,
     )
     decision = models.OneToOneField(
-        "labelling.Decision", on_delete=models.PROTECT, related_name="label",
-        verbose_name=_("décision"), null=True, blank=True,
+        "labelling.Decision",
+        on_delete=models.PROTECT,
+        related_name="label",
+        verbose_name=_("décision"),
+        null=True,
+        blank=True,
     )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"))
@@ -167,8 +191,12 @@ class Label(models.Model):
     withdrawal_reason = models.TextField(_("motif du retrait"), blank=True)
     withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("retiré par"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retiré par"),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 

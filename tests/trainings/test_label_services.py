@@ -48,18 +48,12 @@ def test_expiry_is_safe_to_run_twice(training):
     ]
 
 
-def test_labelled_on_uses_active_labels_covering_the_day(training):
-    label = label_grant(training=training, start_date=datetime.date(2016, 1, 1))
-    day = datetime.date(2017, 6, 1)
-    assert list(Training.objects.labelled_on(day)) == [training]
+def test_labelled_on_uses_labels_covering_the_day(training):
+    label_grant(training=training, start_date=datetime.date(2016, 1, 1))
 
-    label_withdraw(
-        label=label,
-        reason="Manquements répétés",
-        actor=user_create(email="s@gen.example", password=None, is_staff=True),
-    )
-
-    assert not Training.objects.labelled_on(day).exists()
+    assert list(Training.objects.labelled_on(datetime.date(2017, 6, 1))) == [training]
+    assert not Training.objects.labelled_on(datetime.date(2015, 12, 31)).exists()
+    assert not Training.objects.labelled_on(datetime.date(2019, 1, 2)).exists()
 
 
 def test_withdrawal_needs_a_reason(training):
@@ -83,3 +77,25 @@ def test_duplicate_siret_says_how_to_join(db):
 def test_invalid_siret_is_refused(db):
     with pytest.raises(DomainError):
         organisation_create(name="Orga", siret="73282932000075", department_code="75")
+
+
+def test_an_expired_label_still_counts_on_the_days_it_covered(training):
+    label_grant(training=training, start_date=datetime.date(2016, 1, 1))
+    labels_expire(today=datetime.date(2020, 1, 1))
+
+    assert Training.objects.labelled_on(datetime.date(2017, 6, 1)).exists()
+    assert not Training.objects.labelled_on(datetime.date(2020, 1, 1)).exists()
+
+
+def test_a_withdrawn_label_counts_until_the_day_before_its_withdrawal(training):
+    from django.utils import timezone
+
+    label = label_grant(
+        training=training, start_date=datetime.date(2016, 1, 1), duration_months=240
+    )
+    staff = user_create(email="s@gen.example", password=None, is_staff=True)
+    label_withdraw(label=label, reason="Manquements", actor=staff)
+    today = timezone.localdate()
+
+    assert Training.objects.labelled_on(today - datetime.timedelta(days=1)).exists()
+    assert not Training.objects.labelled_on(today).exists()
