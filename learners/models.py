@@ -33,7 +33,9 @@ class ExitReason(models.TextChoices):
 
 class Learner(models.Model):
     organisation = models.ForeignKey(
-        "trainings.Organisation", on_delete=models.CASCADE, related_name="learners",
+        "trainings.Organisation",
+        on_delete=models.CASCADE,
+        related_name="learners",
         verbose_name=_("organisation"),
     )
     learner_ref = models.CharField(_("référence de l'apprenant"), max_length=64)
@@ -77,12 +79,18 @@ class Enrollment(models.Model):
         Learner, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("apprenant")
     )
     training = models.ForeignKey(
-        "trainings.Training", on_delete=models.PROTECT, related_name="enrollments",
+        "trainings.Training",
+        on_delete=models.PROTECT,
+        related_name="enrollments",
         verbose_name=_("formation"),
     )
     session = models.ForeignKey(
-        "trainings.Session", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="enrollments", verbose_name=_("session"),
+        "trainings.Session",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("session"),
     )
     entry_date = models.DateField(_("date d'entrée"))
     situation_at_entry = models.CharField(
@@ -123,7 +131,15 @@ class Enrollment(models.Model):
                 name="learners_enrollment_exit_reason_with_date",
             ),
             models.CheckConstraint(
-                condition=Q(situation_at_entry__in=["employed", "job_seeker", "inactive", "in_education", ""]),
+                condition=Q(
+                    situation_at_entry__in=[
+                        "employed",
+                        "job_seeker",
+                        "inactive",
+                        "in_education",
+                        "",
+                    ]
+                ),
                 name="learners_enrollment_situation_valid",
             ),
         ]

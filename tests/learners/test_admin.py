@@ -50,7 +50,9 @@ def test_learner_admin_shows_nothing_identifying(model, rf, superuser):
         shown += inline.get_fields(request)
 
     # Lookups through the organisation or the training name those, not the learner.
-    own = [str(name) for name in shown if not str(name).startswith(("organisation__", "training__"))]
+    own = [
+        str(name) for name in shown if not str(name).startswith(("organisation__", "training__"))
+    ]
     for name in own:
         assert not any(word in name.lower() for word in IDENTIFYING_WORDS), name
 

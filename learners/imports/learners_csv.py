@@ -1,0 +1,568 @@
+"""Import of `learners.csv` (DESIGN.md §6): one row per enrollment.
+
+Two passes over the file, both streaming. The first validates every row and collects every
+error while writing nothing; only a file without a single error gets the second pass, which
+feeds `learners.services.enrollments_upsert` (one transaction, batched writes).
+
+Memory does not grow with the rows beyond two compact tables, needed to find what only
+shows across rows (the same enrollment twice, a learner with two sexes): 64-bit digests of
+the keys, not the keys. Two different keys share a digest with a probability of about
+n²/2⁶⁵ (3·10⁻⁸ for a million rows); the cost of such a collision would be one row wrongly
+reported, never a wrong write.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+from django.db import DatabaseError, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gen_portal.errors import DomainError
+from outcomes.models import FollowUp
+from trainings.models import Training
+
+from ..models import Learner
+from ..services import BATCH_SIZE, EnrollmentRecord, enrollments_upsert
+from . import values
+from .progress import VALIDATE, WRITE, ImportProgress, ProgressCallback
+from .reading import (
+    Source,
+    UnreadableFile,
+    as_source,
+    check_shape,
+    detect_encoding,
+    map_header,
+    open_table,
+)
+from .report import DEFAULT_MAX_ERRORS, Report
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = (
+    "training_code",
+    "learner_ref",
+    "sex",
+    "qpv_resident",
+    "situation_at_entry",
+    "free_access",
+    "entry_date",
+)
+OPTIONAL_COLUMNS = (
+    "birth_year",
+    "diploma_level",
+    "exit_date",
+    "exit_reason",
+    "situation_exit",
+    "situation_m3",
+    "situation_m6",
+    "situation_m12",
+)
+MILESTONE_COLUMNS = (
+    ("situation_exit", "exit"),
+    ("situation_m3", "m3"),
+    ("situation_m6", "m6"),
+    ("situation_m12", "m12"),
+)
+
+# Every reason this import can give (the tests hold one case per reason).
+REASONS = frozenset(
+    {
+        "encoding",
+        "empty_file",
+        "malformed",
+        "unknown_column",
+        "missing_column",
+        "duplicate_column",
+        "missing_values",
+        "unexpected_value",
+        "required",
+        "too_long",
+        "boolean",
+        "date_format",
+        "date_impossible",
+        "sex",
+        "birth_year",
+        "situation_at_entry",
+        "exit_reason",
+        "situation",
+        "learner_ref_contact",
+        "training_unknown",
+        "training_forbidden",
+        "duplicate_enrollment",
+        "sex_conflict",
+        "birth_year_conflict",
+        "exit_before_entry",
+        "exit_reason_required",
+        "exit_reason_without_exit",
+        "situation_without_exit",
+        "source_changed",
+        "write_failed",
+    }
+)
+
+_LEARNER_REF_MAX = Learner._meta.get_field("learner_ref").max_length
+_TRAINING_CODE_MAX = Training._meta.get_field("code").max_length
+_DIPLOMA_MAX = 20  # Enrollment.diploma_level
+_SEX_INDEX = {"": 0, "F": 1, "M": 2, "X": 3}
+_SEX_OF_INDEX = ("", "F", "M", "X")
+PROGRESS_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class Importer:
+    """Who imports: staff (every training) or one organisation (its own trainings only)."""
+
+    organisation_id: int | None
+
+    @classmethod
+    def staff(cls) -> Importer:
+        return cls(organisation_id=None)
+
+    @classmethod
+    def for_organisation(cls, organisation) -> Importer:
+        if organisation is None or organisation.pk is None:
+            raise ValueError("an organisation importer needs a saved organisation")
+        return cls(organisation_id=organisation.pk)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.organisation_id is None
+
+
+@dataclass
+class LearnersImportResult:
+    report: Report
+    rows: int = 0  # data rows read (the header and blank lines not counted)
+    learners: int = 0  # distinct learners written (created or updated)
+    enrollments: int = 0
+    followups: int = 0  # follow-up situations written
+    encoding: str = ""
+    delimiter: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def errors(self) -> list:
+        return self.report.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "learners": self.learners,
+            "enrollments": self.enrollments,
+            "followups": self.followups,
+        }
+
+    def summary(self) -> str:
+        if not self.ok:
+            return self.report.summary()
+        return (
+            _(
+                "%(rows)s lignes lues : %(learners)s apprenants, %(enrollments)s inscriptions et "
+                "%(followups)s situations de suivi enregistrés."
+            )
+            % self.counts()
+        )
+
+
+class _SourceChanged(Exception):
+    """The second pass did not read what the first validated."""
+
+
+def _forget_debug_queries() -> None:
+    # With DEBUG on, Django keeps the SQL of the last 9,000 queries, and the SQL of one
+    # batch insert is hundreds of kilobytes: a long import would hold gigabytes of it. Kept
+    # when someone is capturing queries on purpose (a test's query count).
+    for connection in connections.all(initialized_only=True):
+        if not connection.force_debug_cursor:
+            connection.queries_log.clear()
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    training_id: int
+    organisation_id: int
+    learner_ref: str
+    entry_date: datetime.date
+    sex: str
+    birth_year: int | None
+    situation_at_entry: str
+    qpv_resident: bool | None
+    diploma_level: str
+    free_access: bool | None
+    exit_date: datetime.date | None
+    exit_reason: str
+    followups: dict[str, str] = field(default_factory=dict)
+
+
+class _Trainings:
+    """Training code -> (training id, organisation id), loaded once: a few thousand
+    trainings at most, whatever the size of the file."""
+
+    def __init__(self, importer: Importer):
+        queryset = Training.objects.all()
+        if not importer.is_staff:
+            # An organisation sees only its own: another's training is "unknown to you",
+            # with the same message as a code that does not exist (no existence leak).
+            queryset = queryset.filter(organisation_id=importer.organisation_id)
+        self.exact: dict[str, tuple[int, int]] = {}
+        self.folded: dict[str, tuple[int, int]] = {}
+        for code, pk, organisation_id in queryset.values_list("code", "pk", "organisation_id"):
+            self.exact[code] = (pk, organisation_id)
+            self.folded.setdefault(code.lower(), (pk, organisation_id))
+
+    def get(self, code: str) -> tuple[int, int] | None:
+        return self.exact.get(code) or self.folded.get(code.lower())
+
+
+class _Run:
+    def __init__(
+        self,
+        *,
+        source: Source,
+        importer: Importer,
+        progress: ProgressCallback | None,
+        batch_size: int,
+        max_errors: int | None,
+        today: datetime.date | None,
+    ):
+        self.source = source
+        self.importer = importer
+        self.progress = progress
+        self.batch_size = batch_size
+        self.today = today
+        self.report = Report(max_errors=max_errors)
+        self.result = LearnersImportResult(report=self.report)
+        self.trainings = _Trainings(importer)
+        self.unknown_training = "training_unknown" if importer.is_staff else "training_forbidden"
+        # Across rows: digests of (training, learner_ref, entry date) seen, and per learner
+        # (organisation, learner_ref) the sex and birth year known so far, packed in one
+        # small int (sex index in the low 2 bits, year above; 0 = unknown).
+        self.seen_enrollments: set[int] = set()
+        self.learners: dict[int, int] = {}
+        self._packed: dict[int, int] = {}  # one int object per distinct packed value
+
+    # --- per row -------------------------------------------------------------------------
+
+    def plan(self, columns) -> None:
+        """Fix, once per file, where each cell is and how it is read: a row is then one
+        loop, not a lookup per cell (a million rows are read twice)."""
+        latest = (self.today or timezone.localdate()).year
+        readers = (
+            ("training_code", partial(values.text, max_length=_TRAINING_CODE_MAX, required=True)),
+            ("learner_ref", partial(values.learner_ref, max_length=_LEARNER_REF_MAX)),
+            ("sex", values.sex),
+            ("birth_year", partial(values.birth_year, latest=latest)),
+            ("qpv_resident", values.boolean),
+            ("situation_at_entry", values.situation_at_entry),
+            ("diploma_level", partial(values.text, max_length=_DIPLOMA_MAX)),
+            ("free_access", values.boolean),
+            ("entry_date", partial(values.date, required=True)),
+            ("exit_date", values.date),
+            ("exit_reason", values.exit_reason),
+            *((column, values.situation) for column, _milestone in MILESTONE_COLUMNS),
+        )
+        self.columns = columns
+        # An optional column left out of the file reads as an empty cell.
+        self.readers = [(name, columns.index.get(name), read) for name, read in readers]
+
+    def parse(self, line: int, fields: list[str], report: Report) -> _Row | None:
+        """Read one row; every problem goes to `report`. None when the row is invalid."""
+        if not check_shape(line, fields, self.columns, report):
+            return None
+        errors_before = report.error_count
+        cells = []
+        for name, position, read in self.readers:
+            raw = "" if position is None else fields[position]
+            try:
+                cells.append(read(raw))
+            except values.Invalid as problem:
+                report.add(line, name, raw.strip(), problem.code, **problem.params)
+                cells.append(None)
+        (
+            code,
+            learner_ref,
+            sex,
+            birth_year,
+            qpv_resident,
+            situation_at_entry,
+            diploma_level,
+            free_access,
+            entry_date,
+            exit_date,
+            exit_reason,
+            *situations,
+        ) = cells
+
+        training = None
+        if code:
+            training = self.trainings.get(code)
+            if training is None:
+                report.add(line, "training_code", code, self.unknown_training)
+        followups = {}
+        for (_column, milestone), situation in zip(MILESTONE_COLUMNS, situations, strict=True):
+            if situation is not None:
+                followups[milestone] = situation
+
+        # Rules between cells of the row.
+        index = self.columns.index
+        exit_cell = fields[index["exit_date"]].strip() if "exit_date" in index else ""
+        if exit_date and entry_date and exit_date < entry_date:
+            report.add(line, "exit_date", exit_cell, "exit_before_entry")
+        if exit_date and exit_reason == "":
+            report.add(line, "exit_reason", "", "exit_reason_required")
+        if not exit_cell:
+            if exit_reason:
+                raw = fields[index["exit_reason"]].strip()
+                report.add(line, "exit_reason", raw, "exit_reason_without_exit")
+            for column, milestone in MILESTONE_COLUMNS:
+                if milestone in followups:
+                    raw = fields[index[column]].strip()
+                    report.add(line, column, raw, "situation_without_exit")
+
+        if report.error_count != errors_before:
+            return None
+        return _Row(
+            line=line,
+            training_id=training[0],
+            organisation_id=training[1],
+            learner_ref=learner_ref,
+            entry_date=entry_date,
+            sex=sex,
+            birth_year=birth_year,
+            situation_at_entry=situation_at_entry,
+            qpv_resident=qpv_resident,
+            diploma_level=diploma_level,
+            free_access=free_access,
+            exit_date=exit_date,
+            exit_reason=exit_reason,
+            followups=followups,
+        )
+
+    def check_across_rows(self, row: _Row) -> None:
+        """The rules only visible across rows; remembers the row for the next ones."""
+        key = _digest(f"{row.training_id}\x1f{row.learner_ref}\x1f{row.entry_date.toordinal()}")
+        if key in self.seen_enrollments:
+            self.report.add(row.line, "learner_ref", row.learner_ref, "duplicate_enrollment")
+        else:
+            self.seen_enrollments.add(key)
+
+        # learner_ref is unique per organisation, not across them.
+        learner = _digest(f"{row.organisation_id}\x1f{row.learner_ref}")
+        sex_index = _SEX_INDEX[row.sex]
+        year = row.birth_year or 0
+        known = self.learners.get(learner)
+        if known is not None:
+            known_sex, known_year = known & 3, known >> 2
+            conflict = False
+            if sex_index and known_sex and sex_index != known_sex:
+                self.report.add(row.line, "sex", row.sex, "sex_conflict")
+                conflict = True
+            if year and known_year and year != known_year:
+                self.report.add(row.line, "birth_year", str(year), "birth_year_conflict")
+                conflict = True
+            if conflict:
+                return
+            # An empty cell is "unknown", not a different value: the known one stays.
+            sex_index = sex_index or known_sex
+            year = year or known_year
+        packed = sex_index | (year << 2)
+        self.learners[learner] = self._packed.setdefault(packed, packed)
+
+    def merged_learner(self, row: _Row) -> tuple[str, int | None]:
+        packed = self.learners[_digest(f"{row.organisation_id}\x1f{row.learner_ref}")]
+        return _SEX_OF_INDEX[packed & 3], (packed >> 2) or None
+
+    # --- the two passes ------------------------------------------------------------------
+
+    def notify(self, phase: str, rows_done: int, bytes_done: int) -> None:
+        if self.progress is not None:
+            total = self.result.rows if phase == WRITE else None
+            self.progress(ImportProgress(phase, rows_done, total, bytes_done, self.source.size))
+
+    def run(self) -> LearnersImportResult:
+        try:
+            encoding, self.fingerprint = detect_encoding(self.source)
+        except UnreadableFile as error:
+            self.report.add(error.line, "", "", "encoding")
+            return self.result
+        self.result.encoding = encoding
+        if not self.validate(encoding):
+            return self.result
+        self.seen_enrollments = set()  # no longer needed: give the memory back to writing
+        try:
+            upserted = enrollments_upsert(
+                records=self.records(encoding),
+                followup_source=FollowUp.Source.IMPORT,
+                batch_size=self.batch_size,
+            )
+        except _SourceChanged:
+            self.report.add(0, "", "", "source_changed")
+            return self.result
+        except (DatabaseError, DomainError):
+            # A concurrent change (a training deleted meanwhile...): the transaction rolled
+            # back, nothing was written. Database details go to the logs, not to the screen.
+            logger.exception("learners import rolled back while writing")
+            self.report.add(0, "", "", "write_failed")
+            return self.result
+        self.result.learners = len(self.learners)
+        self.result.enrollments = upserted.enrollments
+        self.result.followups = upserted.followups
+        self.notify(WRITE, self.result.rows, self.source.size or 0)
+        return self.result
+
+    def validate(self, encoding: str) -> bool:
+        with open_table(self.source, encoding) as table:
+            if table is None:
+                self.report.add(1, "", "", "empty_file")
+                return False
+            self.result.delimiter = table.delimiter
+            columns = map_header(
+                table.header,
+                required=REQUIRED_COLUMNS,
+                optional=OPTIONAL_COLUMNS,
+                report=self.report,
+            )
+            if columns is None:
+                return False
+            self.plan(columns)
+            rows = 0
+            for line, fields in table.rows():
+                rows += 1
+                if fields is None:
+                    self.report.add(line, "", "", "malformed")
+                    continue
+                row = self.parse(line, fields, self.report)
+                if row is not None:
+                    self.check_across_rows(row)
+                if rows % PROGRESS_EVERY == 0:
+                    self.notify(VALIDATE, rows, table.bytes_read)
+            self.result.rows = rows
+            self.notify(VALIDATE, rows, table.bytes_read)
+        return self.report.ok
+
+    def records(self, encoding: str) -> Iterator[EnrollmentRecord]:
+        """The validated file again, as records, a batch at a time."""
+        with open_table(self.source, encoding) as table:
+            if table is None or table.delimiter != self.result.delimiter:
+                raise _SourceChanged
+            if (
+                map_header(
+                    table.header,
+                    required=REQUIRED_COLUMNS,
+                    optional=OPTIONAL_COLUMNS,
+                    report=Report(),
+                )
+                != self.columns
+            ):
+                raise _SourceChanged
+            scratch = Report(max_errors=1)
+            batch: list[_Row] = []
+            done = 0
+            for line, fields in table.rows():
+                row = None if fields is None else self.parse(line, fields, scratch)
+                if row is None:
+                    raise _SourceChanged
+                batch.append(row)
+                if len(batch) == self.batch_size:
+                    _forget_debug_queries()  # of the batch written before this one
+                    yield from self.complete(batch)
+                    done += len(batch)
+                    self.notify(WRITE, done, table.bytes_read)
+                    batch = []
+            # Raised inside the writer's transaction, so everything written rolls back.
+            if done + len(batch) != self.result.rows or table.fingerprint() != self.fingerprint:
+                raise _SourceChanged
+            if batch:
+                yield from self.complete(batch)
+
+    def complete(self, batch: list[_Row]) -> list[EnrollmentRecord]:
+        records = []
+        missing: dict[int, list[str]] = {}
+        for row in batch:
+            try:
+                sex, birth_year = self.merged_learner(row)
+            except KeyError:
+                raise _SourceChanged from None
+            if not sex or birth_year is None:
+                missing.setdefault(row.organisation_id, []).append(row.learner_ref)
+            records.append(
+                EnrollmentRecord(
+                    organisation_id=row.organisation_id,
+                    training_id=row.training_id,
+                    learner_ref=row.learner_ref,
+                    entry_date=row.entry_date,
+                    sex=sex,
+                    birth_year=birth_year,
+                    situation_at_entry=row.situation_at_entry,
+                    qpv_resident=row.qpv_resident,
+                    diploma_level=row.diploma_level,
+                    free_access=row.free_access,
+                    exit_date=row.exit_date,
+                    exit_reason=row.exit_reason,
+                    followups=row.followups,
+                )
+            )
+        if not missing:
+            return records
+        # A learner's sex or birth year left empty in this file keeps what an earlier file
+        # or screen recorded: an unknown never erases a known fact. One query per batch; a
+        # ref known in another organisation of the batch is simply not used.
+        refs = {ref for refs in missing.values() for ref in refs}
+        rows = Learner.objects.filter(
+            organisation_id__in=missing, learner_ref__in=refs
+        ).values_list("organisation_id", "learner_ref", "sex", "birth_year")
+        known = {(organisation, ref): (sex, year) for organisation, ref, sex, year in rows}
+        completed = []
+        for record in records:
+            previous = known.get((record.organisation_id, record.learner_ref))
+            if previous is not None:
+                record = replace(
+                    record,
+                    sex=record.sex or previous[0],
+                    birth_year=record.birth_year or previous[1],
+                )
+            completed.append(record)
+        return completed
+
+
+def learners_import(
+    *,
+    source,
+    importer: Importer,
+    progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+    max_errors: int | None = DEFAULT_MAX_ERRORS,
+    today: datetime.date | None = None,
+) -> LearnersImportResult:
+    """Validate `source` (a learners.csv) completely, then, only if no row is invalid, write
+    it. Returns the counts and the report; `result.ok` tells which happened.
+
+    `source`: a path, a seekable binary file (an upload) or a callable opening the file.
+    `importer`: `Importer.staff()` or `Importer.for_organisation(org)`.
+    `progress`: called now and then with an `ImportProgress` (for a task's state).
+    `today`: the date birth years are checked against (tests).
+    """
+    run = _Run(
+        source=as_source(source),
+        importer=importer,
+        progress=progress,
+        batch_size=batch_size,
+        max_errors=max_errors,
+        today=today,
+    )
+    return run.run()
