@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labelling.tasks.draft_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "indicators-nightly": {
+        "task": "outcomes.tasks.indicators_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "labels-expire": {
         "task": "trainings.tasks.labels_expire",
         "schedule": crontab(hour=0, minute=15),

@@ -16,7 +16,9 @@ class FollowUp(models.Model):
         IMPORT = "import", _("Import")
 
     enrollment = models.ForeignKey(
-        "learners.Enrollment", on_delete=models.CASCADE, related_name="followups",
+        "learners.Enrollment",
+        on_delete=models.CASCADE,
+        related_name="followups",
         verbose_name=_("inscription"),
     )
     milestone = models.CharField(_("échéance"), max_length=4, choices=Milestone.choices)
@@ -64,8 +66,12 @@ class IndicatorRun(models.Model):
         FAILED = "failed", _("Échec")
 
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("demandé par"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
     trigger = models.CharField(_("déclencheur"), max_length=20, default="manual")
     as_of = models.DateField(_("date d'arrêté"))
@@ -105,7 +111,11 @@ class IndicatorRun(models.Model):
 
 
 class IndicatorValue(models.Model):
-    run = models.ForeignKey(IndicatorRun, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: the unique cell constraint below starts with `run` and serves
+    # every lookup by run; a second index only slows the bulk writes of a run.
+    run = models.ForeignKey(
+        IndicatorRun, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
     code = models.CharField(_("indicateur"), max_length=40)
     period = models.CharField(_("période"), max_length=10)
     dimension = models.CharField(_("dimension"), max_length=20, blank=True)
