@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -101,11 +102,11 @@ def request(port: int, method: str, path: str, cookies: dict, body: str = "", he
 
 
 def fetch_csrf(port: int, pk: int, session: str) -> tuple[str, str]:
-    status, _loc, body, set_cookies = request(
+    status, location, body, set_cookies = request(
         port, "GET", f"/candidatures/{pk}/etape/recapitulatif/", {"sessionid": session}
     )
     if status != 200:
-        raise RuntimeError(f"summary page of {pk} answered {status}")
+        raise RuntimeError(f"summary page of {pk} answered {status} {location}")
     token = CSRF_RE.search(body.decode()).group(1)
     cookie = next(c for c in set_cookies if c.startswith("csrftoken="))
     return token, cookie.split(";", 1)[0].split("=", 1)[1]
@@ -116,8 +117,8 @@ def main() -> int:
     parser.add_argument("--drafts", type=int, default=300)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--window", type=float, default=3.0, help="seconds of the burst")
+    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--window", type=float, default=5.0, help="seconds of the burst")
     parser.add_argument("--late-share", type=float, default=0.2, help="share sent after closing")
     args = parser.parse_args()
 
@@ -136,7 +137,9 @@ def main() -> int:
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOG_LEVEL": "WARNING",
     }
-    env.pop("CELERY_BROKER_URL", None)  # emails are sent in-process to a memory backend
+    # As in production, emails are queued to Redis for a worker; none runs here, and the
+    # bench's queue is emptied at the end.
+    env["CELERY_BROKER_URL"] = BENCH_REDIS
     subprocess.run(["psql", PG_URL + "/postgres", "-qc", f"CREATE DATABASE {db_name}"], check=True)
     server = None
     try:
@@ -150,6 +153,15 @@ def main() -> int:
         drafts = [(int(pk), key) for pk, key in re.findall(r"DRAFT (\d+) (\S+)", out)]
         print(f"prepared {len(drafts)} drafts in {time.time() - started:.1f} s")
 
+        try:
+            request(args.port, "GET", "/", {})
+        except OSError:
+            pass  # nothing listens there: good
+        else:
+            print(
+                f"port {args.port} is already in use; choose another with --port", file=sys.stderr
+            )
+            return 2
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
@@ -168,7 +180,7 @@ def main() -> int:
         )
         for _ in range(100):
             try:
-                request(args.port, "GET", "/health/", {})
+                request(args.port, "GET", "/", {})
                 break
             except OSError:
                 time.sleep(0.2)
@@ -250,6 +262,9 @@ print("STORED", len(refs), len(set(refs)), drafts.count(), drafts.exclude(traini
         int, re.search(r"STORED (\d+) (\d+) (\d+) (\d+)", check).groups()
     )
     subprocess.run(["psql", PG_URL + "/postgres", "-qc", f"DROP DATABASE {db_name}"], check=False)
+    subprocess.run(
+        ["redis-cli", "-u", BENCH_REDIS, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL
+    )
     shutil.rmtree(static_root, ignore_errors=True)
     shutil.rmtree(media_root, ignore_errors=True)
 
