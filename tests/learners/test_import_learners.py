@@ -3,14 +3,11 @@ be refused, all-or-nothing writes, idempotence, access, and the `import_learners
 
 from __future__ import annotations
 
-import ast
 import csv
 import datetime
 import io
 import itertools
-import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.core.management import ManagementUtility, call_command
@@ -926,69 +923,8 @@ def test_command_exits_non_zero_and_prints_the_report_on_stderr(
     assert not Enrollment.objects.exists()
 
 
-def _unquote(line: str) -> str:
-    return ast.literal_eval(line.strip())
-
-
-def compile_po(text: str) -> bytes:
-    """A GNU .mo catalogue from a .po text (enough of the format for our fragment), so the
-    English test does not depend on gettext tools being installed."""
-    messages: dict[bytes, bytes] = {}
-    for block in text.split("\n\n"):
-        fields: dict[str, str] = {}
-        key = None
-        for line in block.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            if line.startswith('"'):
-                fields[key] += _unquote(line)
-                continue
-            key, _space, value = line.partition(" ")
-            fields[key] = _unquote(value)
-        if "msgid" not in fields:
-            continue
-        original = fields["msgid"]
-        if "msgid_plural" in fields:
-            original += "\0" + fields["msgid_plural"]
-            translated = "\0".join(
-                fields[f"msgstr[{n}]"] for n in range(2) if f"msgstr[{n}]" in fields
-            )
-        else:
-            translated = fields["msgstr"]
-        if "msgctxt" in fields:
-            original = fields["msgctxt"] + "\x04" + original
-        messages[original.encode()] = translated.encode()
-    keys = sorted(messages)
-    header_size = 7 * 4
-    originals_at = header_size
-    translations_at = originals_at + 8 * len(keys)
-    data_at = translations_at + 8 * len(keys)
-    tables, blob = [[], []], b""
-    for table, values in ((0, keys), (1, [messages[k] for k in keys])):
-        for value in values:
-            tables[table].append((len(value), data_at + len(blob)))
-            blob += value + b"\0"
-    out = struct.pack("<7I", 0x950412DE, 0, len(keys), originals_at, translations_at, 0, 0)
-    for table in tables:
-        for length, offset in table:
-            out += struct.pack("<2I", length, offset)
-    return out + blob
-
-
-@pytest.fixture
-def english_catalogue(settings, tmp_path):
-    """The import's English strings (learners/imports/locale_en.po) as a catalogue Django
-    finds first."""
-    folder = tmp_path / "locale" / "en" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    po = Path(engine.__file__).with_name("locale_en.po").read_text(encoding="utf-8")
-    (folder / "django.mo").write_bytes(compile_po(po))
-    settings.LOCALE_PATHS = [str(tmp_path / "locale"), *settings.LOCALE_PATHS]
-
-
-def test_command_report_follows_the_language_environment(
-    trainings, write, monkeypatch, english_catalogue
-):
+def test_command_report_follows_the_language_environment(trainings, write, monkeypatch):
+    # The English strings come from the project catalogue (locale/en/LC_MESSAGES/django.mo).
     monkeypatch.setenv("LANGUAGE", "en_GB:en")
     path = write(csv_text([row(), row(learner_ref="A-002", sex="Q"), row(exit_reason="")]))
     err = io.StringIO()
@@ -1003,7 +939,7 @@ def test_command_report_follows_the_language_environment(
     assert str(failed.value) == "2 invalid rows: nothing was imported."
 
 
-def test_every_reason_has_an_english_translation(english_catalogue):
+def test_every_reason_has_an_english_translation():
     with translation.override("fr"):
         french = {code: str(text) for code, text in REASONS.items()}
     with translation.override("en"):
