@@ -260,7 +260,11 @@ def meeting_minutes_pdf(meeting: CommitteeMeeting) -> bytes:
         else:
             outcome = decision.get_outcome_display()
             if decision.reason:
-                outcome = f"{outcome} : {decision.reason}"
+                # The colon's spacing differs between French and English: translatable.
+                outcome = _("%(outcome)s : %(reason)s") % {
+                    "outcome": outcome,
+                    "reason": decision.reason,
+                }
         rows.append(
             [
                 Paragraph(_text(dossier.reference), small),

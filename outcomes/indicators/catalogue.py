@@ -198,7 +198,8 @@ def _outcome_indicators() -> list[Indicator]:
                     label=format_lazy("{} ({})", label, milestone.label),
                     kind=Kind.RATE,
                     numerator_definition=format_lazy(
-                        "{} : {}",
+                        # Translators: "label : detail"; English drops the space before ":".
+                        _("{} : {}"),
                         _(
                             "sortants de la cohorte dont l'échéance est atteinte, en "
                             "situation à l'échéance"
