@@ -277,9 +277,9 @@ def test_member_reviews_staff_decide_applicant_downloads_the_letter(
     expect(page.get_by_text("Labellisé").first).to_be_visible()
     page.get_by_role("link", name=labelled.reference).click()
     page.wait_for_load_state()
-    expect(page.get_by_text(re.compile("Décision du comité"))).to_be_visible()
+    # The notice on the dossier page (the timeline says it too).
+    expect(page.get_by_role("heading", name=re.compile("Décision du comité"))).to_be_visible()
     assert_no_axe_violations(page)
-    # The dossier page links here once the decision notice is included in it.
     page.goto(base + f"/candidatures/{labelled.pk}/decision/")
     expect(page.get_by_role("heading", level=2).first).to_contain_text("Labellisé")
     expect(page.get_by_text(label.training.code)).to_be_visible()

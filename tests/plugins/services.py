@@ -46,7 +46,9 @@ def _celery_eager_unless_real_broker(request: pytest.FixtureRequest) -> Iterator
     from gen_portal.celery import app
 
     request.getfixturevalue("settings").CELERY_TASK_ALWAYS_EAGER = True
-    with celery_configured(app, task_always_eager=True):
+    # Eager tasks still borrow a producer from the broker pool: the in-memory transport keeps
+    # that from opening (and leaking) Redis connections in live-server threads.
+    with celery_configured(app, task_always_eager=True, broker_url="memory://"):
         yield
 
 
