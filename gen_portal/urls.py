@@ -13,5 +13,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("", include("labelling.urls")),
     path("", include("trainings.urls")),
+    path("", include("learners.urls")),
+    path("", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -358,3 +358,67 @@ def learner_forget(*, learner: Learner) -> int:
     """Delete a learner and everything recorded about them (enrollments, follow-ups)."""
     deleted, _details = Learner.objects.filter(pk=learner.pk).delete()
     return deleted
+
+
+@transaction.atomic
+def followup_declare(
+    *,
+    enrollment: Enrollment,
+    milestone: str,
+    situation: str,
+    actor,
+    observed_on: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> FollowUp:
+    """Record (or correct) the situation of `enrollment` at `milestone` (exit, m3, m6, m12).
+
+    Refused before the learner has left the training, and before the milestone's date
+    (exit + K months): a situation "at 6 months" observed after 2 months would skew the
+    indicators.
+    """
+    # Imported here to keep this addition self-contained at the end of the module.
+    import logging
+
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    from gen_portal.dates import add_months
+    from gen_portal.errors import DomainError
+    from outcomes.situations import MILESTONE_MONTHS, Milestone, Situation
+
+    if milestone not in Milestone.values:
+        raise DomainError(_("Échéance de suivi inconnue."), code="milestone_unknown")
+    if situation not in Situation.values:
+        raise DomainError(_("Situation inconnue."), code="situation_unknown")
+    if enrollment.exit_date is None:
+        raise DomainError(
+            _("Cet apprenant n'est pas sorti de formation : aucune situation de suivi à déclarer."),
+            code="not_exited",
+        )
+    today = today or timezone.localdate()
+    due_on = add_months(enrollment.exit_date, MILESTONE_MONTHS[Milestone(milestone)])
+    if due_on > today:
+        raise DomainError(
+            _(
+                "L'échéance « %(milestone)s » tombe le %(date)s : sa situation ne peut pas "
+                "être déclarée avant cette date."
+            )
+            % {"milestone": Milestone(milestone).label, "date": date_format(due_on, "d/m/Y")},
+            code="milestone_in_future",
+        )
+    followup, _created = FollowUp.objects.update_or_create(
+        enrollment=enrollment,
+        milestone=milestone,
+        defaults={
+            "situation": situation,
+            "observed_on": observed_on,
+            "source": FollowUp.Source.DECLARED,
+        },
+    )
+    logging.getLogger(__name__).info(
+        "follow-up %s of enrollment %s declared by user %s",
+        milestone,
+        enrollment.pk,
+        getattr(actor, "pk", None),
+    )
+    return followup

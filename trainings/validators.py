@@ -36,7 +36,9 @@ def validate_siret(value: str) -> None:
         )
     if not siret_is_valid(value):
         raise ValidationError(
-            _("Ce SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez-le sur votre avis de situation INSEE."),
+            _(
+                "Ce SIRET n'est pas valide (clé de contrôle incorrecte) : vérifiez-le sur votre avis de situation INSEE."
+            ),
             code="siret_checksum",
         )
 
