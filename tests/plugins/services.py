@@ -40,7 +40,8 @@ def _celery_eager_unless_real_broker(request: pytest.FixtureRequest) -> Iterator
     other test would start publishing to Redis (with no worker) instead of running the task,
     and pass or fail depending on the caller's environment.
     """
-    if "celery_broker" in request.fixturenames:
+    # `redis_url` too: it reads CELERY_BROKER_URL, which the override below points elsewhere.
+    if {"celery_broker", "redis_url"} & set(request.fixturenames):
         yield
         return
     from gen_portal.celery import app
