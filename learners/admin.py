@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from outcomes.models import FollowUp
 
-from .models import Enrollment, Learner
+from .models import Enrollment, ImportJob, Learner
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -51,3 +51,44 @@ class EnrollmentAdmin(admin.ModelAdmin):
     date_hierarchy = "entry_date"
     readonly_fields = ("updated_at",)
     inlines = [FollowUpInline]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are created by the upload pages and moved on by their tasks. The
+    report is left out (it can hold 10,000 errors); the job page shows it."""
+
+    list_display = ("pk", "kind", "filename", "organisation", "state", "created_at")
+    list_filter = ("kind", "state")
+    search_fields = ("filename", "organisation__name", "organisation__siret")
+    list_select_related = ("organisation",)
+    date_hierarchy = "created_at"
+    fields = (
+        "kind",
+        "organisation",
+        "filename",
+        "file_size",
+        "state",
+        "percent",
+        "rows_done",
+        "rows_total",
+        "counts",
+        "error",
+        "uploaded_by",
+        "confirmed_by",
+        "created_at",
+        "started_at",
+        "validated_at",
+        "confirmed_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("report")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,4 @@
-"""Forms of the learner pages: list filters, follow-up declaration, learners.csv upload."""
+"""Forms of the learner pages: list filters, follow-up declaration, CSV uploads."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
@@ -38,7 +38,28 @@ class FollowUpForm(forms.Form):
         self.helper.layout = Layout("milestone", "situation", "observed_on")
 
 
-class LearnersUploadForm(forms.Form):
+class CsvUploadForm(forms.Form):
+    """A CSV file to import; subclasses name the file and add what they need."""
+
+    file = forms.FileField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.fields)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("Fichier trop volumineux (%(max)s Mo au plus).")
+                % {"max": UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class LearnersUploadForm(CsvUploadForm):
     file = forms.FileField(
         label=_("Fichier learners.csv"),
         help_text=_(
@@ -54,15 +75,16 @@ class LearnersUploadForm(forms.Form):
             del self.fields["organisation"]
         else:
             self.fields["organisation"].queryset = organisations
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+            if organisations.count() == 1:
+                self.fields["organisation"].initial = organisations.first()
         self.helper.layout = Layout(*self.fields)
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("Fichier trop volumineux (%(max)s Mo au plus).")
-                % {"max": UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
-        return upload
+
+class TrainingsUploadForm(CsvUploadForm):
+    file = forms.FileField(
+        label=_("Fichier trainings.csv"),
+        help_text=_(
+            "Fichier CSV (séparateur virgule ou point-virgule), encodé en UTF-8 ou "
+            "Windows-1252, une ligne par label de formation."
+        ),
+    )

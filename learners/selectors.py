@@ -1,21 +1,21 @@
 """Reads on learners and enrollments for the organisation pages: scoped querysets, the
-follow-ups still to declare (computed in SQL), and the dry run of a learners.csv upload."""
+follow-ups still to declare (computed in SQL), and the import jobs of the upload pages."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from gen_portal.dates import add_months, milestone_cutoff
 from outcomes.models import FollowUp
 from outcomes.situations import MILESTONE_MONTHS, Milestone
 from trainings.models import Organisation
 
-from .imports import Importer, LearnersImportResult, learners_import
-from .models import Enrollment, Learner
+from .imports import LearnersImportResult, Report, TrainingsImportResult
+from .models import Enrollment, ImportJob, Learner
 
 # The milestones the "follow-ups due" page chases (the exit situation is declared with the
 # exit itself).
@@ -102,24 +102,79 @@ def missing_milestones(enrollment: Enrollment, today: datetime.date) -> list[Mil
     ]
 
 
-class _DryRun(Exception):
-    def __init__(self, result: LearnersImportResult):
-        super().__init__()
-        self.result = result
+# --- import jobs ------------------------------------------------------------------------
 
 
-def learners_csv_check(*, source, importer: Importer) -> LearnersImportResult:
-    """Validate a learners.csv without keeping anything.
+def get_import_job_for(user, pk: int) -> ImportJob:
+    """The job, if `user` may see it (its organisation's members, staff); 404 otherwise."""
+    job = (
+        ImportJob.objects.visible_to(user)
+        .select_related("organisation", "uploaded_by", "confirmed_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
 
-    The import engine has no validate-only mode: this runs the real import inside a
-    savepoint and rolls it back, so the report (and, for a valid file, the counts) are
-    exactly what the confirmed import will give.
-    """
-    try:
-        with transaction.atomic():
-            result = learners_import(source=source, importer=importer)
-            if result.ok:
-                raise _DryRun(result)
-    except _DryRun as dry_run:
-        return dry_run.result
-    return result
+
+def import_jobs_recent(user, *, kind: str, limit: int = 10) -> list[ImportJob]:
+    """The latest jobs of one kind `user` may see, for the upload page; one query, and
+    without the reports (up to a megabyte each)."""
+    return list(
+        ImportJob.objects.visible_to(user)
+        .filter(kind=kind)
+        .select_related("organisation")
+        .defer("report", "counts", "error")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def import_job_result(job: ImportJob) -> LearnersImportResult | TrainingsImportResult | None:
+    """The engine's result as the job recorded it (counts and report), to render in the
+    reader's language; None before validation has finished."""
+    if job.state in (ImportJob.State.QUEUED, ImportJob.State.VALIDATING) or (
+        not job.counts and not job.report
+    ):
+        return None
+    result_class = (
+        TrainingsImportResult if job.kind == ImportJob.Kind.TRAININGS else LearnersImportResult
+    )
+    known = {name for name in result_class.__dataclass_fields__ if name != "report"}
+    counts = {name: value for name, value in job.counts.items() if name in known}
+    return result_class(
+        report=Report.from_data(job.report),
+        validated_only=job.state != ImportJob.State.DONE,
+        **counts,
+    )
+
+
+def import_job_progress_text(job: ImportJob) -> str:
+    """What the job is doing, in words, for the page and its status endpoint."""
+    State = ImportJob.State
+    rows = {"rows": job.rows_done, "total": job.rows_total}
+    if job.state == State.QUEUED:
+        return _("En attente de vérification…")
+    if job.state == State.VALIDATING:
+        return _("Vérification : %(rows)s lignes lues…") % rows
+    if job.state == State.IMPORTING:
+        if job.started_at is None:
+            return _("Import confirmé, en attente de démarrage…")
+        # The engine checks the file again before writing (0-50 %), then writes (50-100 %).
+        if job.percent < 50:
+            return _("Dernière vérification avant écriture : %(rows)s lignes lues…") % rows
+        return _("Écriture : %(rows)s lignes sur %(total)s…") % rows
+    return str(job.get_state_display())
+
+
+def import_job_status(job: ImportJob) -> dict:
+    """The job's state for the page's polling script (JSON)."""
+    return {
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "running": job.is_running,
+        "percent": job.percent,
+        "rows_done": job.rows_done,
+        "rows_total": job.rows_total,
+        "progress_text": str(import_job_progress_text(job)),
+    }

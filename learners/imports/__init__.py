@@ -7,7 +7,9 @@ One engine for every caller (management commands, the upload pages, a Celery tas
         print(result.report.as_text())
 
 Each import reads its file as a stream, validates all of it and writes only when no row is
-invalid. See docs/imports.md for the formats as organisations should produce them.
+invalid; with `validate_only=True` it stops after the validation and writes nothing. The web
+path (upload, confirmation, tasks, progress) is `jobs.py`. See docs/imports.md for the formats
+as organisations should produce them.
 """
 
 from .learners_csv import Importer, LearnersImportResult, learners_import

@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gen_portal.errors import DomainError
+from outcomes.indicators.runs import indicator_run_after_import
 from outcomes.models import FollowUp
 from trainings.models import Training
 
@@ -145,6 +146,8 @@ class LearnersImportResult:
     followups: int = 0  # follow-up situations written
     encoding: str = ""
     delimiter: str = ""
+    # A validate-only run wrote nothing: its counts are what the import will write.
+    validated_only: bool = False
 
     @property
     def ok(self) -> bool:
@@ -165,6 +168,15 @@ class LearnersImportResult:
     def summary(self) -> str:
         if not self.ok:
             return self.report.summary()
+        if self.validated_only:
+            return (
+                _(
+                    "Fichier valide, rien n'a été enregistré (vérification seule). %(rows)s lignes "
+                    "lues : l'import enregistrera %(learners)s apprenants, %(enrollments)s "
+                    "inscriptions et %(followups)s situations de suivi."
+                )
+                % self.counts()
+            )
         return (
             _(
                 "%(rows)s lignes lues : %(learners)s apprenants, %(enrollments)s inscriptions et "
@@ -239,8 +251,10 @@ class _Run:
         batch_size: int,
         max_errors: int | None,
         today: datetime.date | None,
+        validate_only: bool = False,
     ):
         self.source = source
+        self.validate_only = validate_only
         self.importer = importer
         self.progress = progress
         self.batch_size = batch_size
@@ -253,6 +267,7 @@ class _Run:
         # (organisation, learner_ref) the sex and birth year known so far, packed in one
         # small int (sex index in the low 2 bits, year above; 0 = unknown).
         self.seen_enrollments: set[int] = set()
+        self.followups_given = 0  # situations in valid rows: what the import will write
         self.learners: dict[int, int] = {}
         self._packed: dict[int, int] = {}  # one int object per distinct packed value
 
@@ -403,6 +418,14 @@ class _Run:
         self.result.encoding = encoding
         if not self.validate(encoding):
             return self.result
+        if self.validate_only:
+            # What the write would give, known from validation alone: every valid row is one
+            # enrollment (a duplicate is an error), each given situation one follow-up.
+            self.result.validated_only = True
+            self.result.learners = len(self.learners)
+            self.result.enrollments = self.result.rows
+            self.result.followups = self.followups_given
+            return self.result
         self.seen_enrollments = set()  # no longer needed: give the memory back to writing
         try:
             upserted = enrollments_upsert(
@@ -419,6 +442,9 @@ class _Run:
             logger.exception("learners import rolled back while writing")
             self.report.add(0, "", "", "write_failed")
             return self.result
+        # The indicators follow the new records: one debounced run (several imports close
+        # together give one), asked for once the import has committed.
+        transaction.on_commit(indicator_run_after_import)
         self.result.learners = len(self.learners)
         self.result.enrollments = upserted.enrollments
         self.result.followups = upserted.followups
@@ -449,6 +475,7 @@ class _Run:
                 row = self.parse(line, fields, self.report)
                 if row is not None:
                     self.check_across_rows(row)
+                    self.followups_given += len(row.followups)
                 if rows % PROGRESS_EVERY == 0:
                     self.notify(VALIDATE, rows, table.bytes_read)
             self.result.rows = rows
@@ -548,9 +575,13 @@ def learners_import(
     batch_size: int = BATCH_SIZE,
     max_errors: int | None = DEFAULT_MAX_ERRORS,
     today: datetime.date | None = None,
+    validate_only: bool = False,
 ) -> LearnersImportResult:
     """Validate `source` (a learners.csv) completely, then, only if no row is invalid, write
     it. Returns the counts and the report; `result.ok` tells which happened.
+
+    `validate_only=True`: the same reading and the same rules, and nothing is written (not
+    even in a transaction rolled back); the counts are those the import would give.
 
     `source`: a path, a seekable binary file (an upload) or a callable opening the file.
     `importer`: `Importer.staff()` or `Importer.for_organisation(org)`.
@@ -564,5 +595,6 @@ def learners_import(
         batch_size=batch_size,
         max_errors=max_errors,
         today=today,
+        validate_only=validate_only,
     )
     return run.run()

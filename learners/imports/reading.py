@@ -66,8 +66,9 @@ class _CountingRaw(io.RawIOBase):
 class Source:
     """Something an import can open again and again."""
 
-    def __init__(self, source: Any):
+    def __init__(self, source: Any, *, size: int | None = None):
         self._source = source
+        self._size = size  # for a callable source, which cannot tell its own size
         if isinstance(source, str | os.PathLike):
             self._path = os.fspath(source)
             self._opener: Callable[[], Any] | None = None
@@ -82,6 +83,8 @@ class Source:
 
     @property
     def size(self) -> int | None:
+        if self._size is not None:
+            return self._size
         if self._path is not None:
             return os.path.getsize(self._path)
         return getattr(self._source, "size", None)

@@ -180,6 +180,35 @@ class Report:
     def codes(self) -> list[str]:
         return [error.code for error in self.errors]
 
+    # --- storage (an import job keeps its report; it is rendered when read) ----------------
+
+    def to_data(self) -> dict:
+        """The report as JSON-ready data: codes and parameters, not rendered text, so a
+        stored report still reads in the language of whoever opens it."""
+        return {
+            "errors": [
+                [error.line, error.column, error.value, error.code, dict(error.params)]
+                for error in self.errors
+            ],
+            "error_count": self.error_count,
+            "invalid_lines": self.invalid_lines,
+            "file_errors": self.file_errors,
+            "max_errors": self.max_errors,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict | None) -> Report:
+        data = data or {}
+        report = cls(max_errors=data.get("max_errors", DEFAULT_MAX_ERRORS))
+        report.errors = [
+            RowError(line, column, value, code, tuple(sorted(params.items())))
+            for line, column, value, code, params in data.get("errors", [])
+        ]
+        report.error_count = data.get("error_count", len(report.errors))
+        report.invalid_lines = data.get("invalid_lines", 0)
+        report.file_errors = data.get("file_errors", 0)
+        return report
+
     # --- renderings -----------------------------------------------------------------------
 
     def summary(self) -> str:

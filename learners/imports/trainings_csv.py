@@ -31,6 +31,8 @@ from gen_portal.dates import add_months
 from gen_portal.errors import DomainError
 from labelling.models import Call
 from labelling.services import call_create
+from outcomes.indicators.runs import indicator_run_after_import
+from outcomes.open_data.services import open_data_refresh_on_commit
 from trainings.geo import region_of
 from trainings.models import Label, Organisation, Training
 from trainings.services import label_grant, organisation_create, training_create
@@ -135,8 +137,15 @@ class TrainingsImportResult:
     labels_created: int = 0
     labels_updated: int = 0
     calls_created: int = 0
+    # Distinct in the file (known after validation, whether or not anything is written).
+    organisations: int = 0
+    trainings: int = 0
+    labels: int = 0
     encoding: str = ""
     delimiter: str = ""
+    # A validate-only run wrote nothing: `*_created` then say what the import would create
+    # (labels and updates are only known while writing).
+    validated_only: bool = False
 
     @property
     def ok(self) -> bool:
@@ -156,11 +165,24 @@ class TrainingsImportResult:
             "labels_created": self.labels_created,
             "labels_updated": self.labels_updated,
             "calls_created": self.calls_created,
+            "organisations": self.organisations,
+            "trainings": self.trainings,
+            "labels": self.labels,
         }
 
     def summary(self) -> str:
         if not self.ok:
             return self.report.summary()
+        if self.validated_only:
+            return (
+                _(
+                    "Fichier valide, rien n'a été enregistré (vérification seule). %(rows)s lignes "
+                    "lues : %(organisations)s organismes (dont %(organisations_created)s à "
+                    "créer), %(trainings)s formations (dont %(trainings_created)s à créer), "
+                    "%(labels)s labels et %(calls_created)s appels historiques à créer."
+                )
+                % self.counts()
+            )
         return (
             _(
                 "%(rows)s lignes lues. Organismes : %(organisations_created)s créés, "
@@ -189,9 +211,17 @@ class _Row:
 
 
 class _Run:
-    def __init__(self, *, source: Source, progress: ProgressCallback | None, max_errors):
+    def __init__(
+        self,
+        *,
+        source: Source,
+        progress: ProgressCallback | None,
+        max_errors,
+        validate_only: bool = False,
+    ):
         self.source = source
         self.progress = progress
+        self.validate_only = validate_only
         self.report = Report(max_errors=max_errors)
         self.result = TrainingsImportResult(report=self.report)
         # Trainings are counted in thousands at most: their codes are loaded once.
@@ -354,7 +384,19 @@ class _Run:
         self.result.encoding = encoding
         if not self.validate(encoding):
             return self.result
-        counts = TrainingsImportResult(report=self.report, rows=self.result.rows)
+        self.result.organisations = len(self.first_organisation)
+        self.result.trainings = len(self.first_training)
+        self.result.labels = len(self.labels)
+        if self.validate_only:
+            self.plan_creations()
+            return self.result
+        counts = TrainingsImportResult(
+            report=self.report,
+            rows=self.result.rows,
+            organisations=self.result.organisations,
+            trainings=self.result.trainings,
+            labels=self.result.labels,
+        )
         try:
             with transaction.atomic():
                 self.write(encoding, counts)
@@ -369,6 +411,17 @@ class _Run:
         counts.encoding, counts.delimiter = self.result.encoding, self.result.delimiter
         self.result = counts
         return self.result
+
+    def plan_creations(self) -> None:
+        """Validate-only: what the import would create, from what validation collected."""
+        self.result.validated_only = True
+        sirets = list(self.first_organisation)
+        known = set(Organisation.objects.filter(siret__in=sirets).values_list("siret", flat=True))
+        self.result.organisations_created = len(set(sirets) - known)
+        self.result.trainings_created = sum(
+            1 for code in self.first_training if code not in self.existing
+        )
+        self.result.calls_created = len(self.new_calls)
 
     def validate(self, encoding: str) -> bool:
         with open_table(self.source, encoding) as table:
@@ -400,6 +453,11 @@ class _Run:
         return self.report.ok
 
     def write(self, encoding: str, counts: TrainingsImportResult) -> None:
+        # Trainings, organisations and labels may change in place below: the open-data files
+        # are regenerated once the import commits (nothing is asked if it rolls back).
+        open_data_refresh_on_commit()
+        # Labels count in the indicators (labelled trainings, shares of trainings in a QPV).
+        transaction.on_commit(indicator_run_after_import)
         organisations: dict[str, Organisation] = {}
         trainings: dict[str, Training] = {}
         calls: dict[str, Call | None] = {"": None}
@@ -531,11 +589,19 @@ def trainings_import(
     source,
     progress: ProgressCallback | None = None,
     max_errors: int | None = DEFAULT_MAX_ERRORS,
+    validate_only: bool = False,
 ) -> TrainingsImportResult:
     """Validate `source` (a trainings.csv) completely, then, only if no row is invalid,
     create or update its organisations, trainings, labels and calls. Staff only: the caller
     checks who runs it.
 
     `source`: a path, a seekable binary file (an upload) or a callable opening the file.
+    `validate_only=True`: the same reading and rules, nothing written; the result tells what
+    the import would create.
     """
-    return _Run(source=as_source(source), progress=progress, max_errors=max_errors).run()
+    return _Run(
+        source=as_source(source),
+        progress=progress,
+        max_errors=max_errors,
+        validate_only=validate_only,
+    ).run()

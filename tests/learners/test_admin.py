@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from learners.models import Enrollment, Learner
-from tests.factories import EnrollmentFactory, FollowUpFactory, LearnerFactory
+from learners.models import Enrollment, ImportJob, Learner
+from tests.factories import EnrollmentFactory, FollowUpFactory, ImportJobFactory, LearnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,16 @@ def test_non_staff_user_is_sent_to_the_admin_login(applicant_client, model):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_import_jobs_are_listed_and_shown_read_only(superuser_client):
+    job = ImportJobFactory(done=True, error="")
+
+    listing = superuser_client.get(url(ImportJob, "changelist"))
+    detail = superuser_client.get(url(ImportJob, "change", job.pk))
+
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [job]
+    assert detail.status_code == 200
+    assert detail.context["has_change_permission"] is False
+    assert superuser_client.get(url(ImportJob, "add")).status_code == 403

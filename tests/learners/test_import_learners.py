@@ -954,3 +954,123 @@ def test_every_reason_has_an_english_translation():
 )
 def test_language_is_read_from_the_environment(value, language):
     assert language_from_environment({"LANGUAGE": value}) == language
+
+
+# --- validate-only mode (the web check, `--check`) ------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.code for case in CASES])
+def test_validate_only_refuses_with_the_same_report_as_the_import(case, trainings, org_one, write):
+    content = case.content() if callable(case.content) else _bytes(csv_text(case.content))
+    importer = Importer.for_organisation(org_one) if case.importer == "org_one" else None
+    path = write(content)
+
+    checked = run(path, importer, validate_only=True)
+    imported = run(path, importer)
+
+    assert not checked.ok
+    assert checked.report.errors == imported.report.errors
+    assert checked.report.summary() == imported.report.summary()
+
+
+def test_validate_only_writes_nothing_and_gives_the_counts_of_the_import(
+    trainings, write, django_assert_num_queries
+):
+    rows = [
+        row(),
+        row(learner_ref="A-002", sex="", situation_m3="cdi", situation_m6="cdd_long"),
+        row(entry_date="2018-09-03", exit_date="", exit_reason="", situation_exit=""),
+    ]
+    path = write(csv_text(rows))
+
+    with django_assert_num_queries(1):  # the trainings, read once; nothing written
+        checked = run(path, validate_only=True)
+
+    assert checked.ok
+    assert checked.validated_only
+    assert not Learner.objects.exists()
+    imported = run(path)
+    assert imported.ok and not imported.validated_only
+    assert (
+        checked.counts()
+        == imported.counts()
+        == {
+            "rows": 3,
+            "learners": 2,
+            "enrollments": 3,
+            "followups": 4,
+        }
+    )
+    assert "vérification seule" in checked.summary()
+    assert "l'import enregistrera 2 apprenants, 3 inscriptions et 4 situations" in (
+        checked.summary()
+    )
+
+
+def test_validate_only_reports_every_invalid_row_of_a_long_file(trainings, write):
+    rows = [row(learner_ref=f"A-{n:04d}", sex="Q" if n % 100 == 0 else "F") for n in range(1000)]
+
+    result = run(write(csv_text(rows)), validate_only=True)
+
+    assert [error.line for error in result.report.errors] == [n + 2 for n in range(0, 1000, 100)]
+    assert result.rows == 1000
+    assert not Learner.objects.exists()
+
+
+def test_validate_only_reports_progress_of_the_validation_only(trainings, write):
+    events = []
+
+    run(write(csv_text([row()])), validate_only=True, progress=events.append)
+
+    assert {event.phase for event in events} == {"validate"}
+
+
+def test_command_check_validates_without_writing(trainings, write):
+    out = io.StringIO()
+
+    call_command("import_learners", str(write(csv_text([row()]))), check=True, stdout=out)
+
+    assert "Fichier valide, rien n'a été enregistré (vérification seule)." in out.getvalue()
+    assert not Enrollment.objects.exists()
+
+
+def test_command_check_prints_the_report_of_an_invalid_file(trainings, write):
+    err = io.StringIO()
+    path = write(csv_text([row(), row(learner_ref="A-002", sex="Q")]))
+
+    with pytest.raises(CommandError, match="1 ligne invalide"):
+        call_command("import_learners", str(path), "--check", stderr=err)
+
+    assert "ligne 3, colonne sex, valeur « Q » : sexe inconnu" in err.getvalue()
+
+
+# --- indicators after an import (issue 6: "runs start after a successful import") -----------
+
+
+def test_a_successful_import_asks_for_one_indicator_run(
+    trainings, write, django_capture_on_commit_callbacks, monkeypatch
+):
+    from outcomes.indicators import runs
+    from outcomes.models import IndicatorRun
+
+    monkeypatch.setattr(runs, "_enqueue", lambda run_id, countdown=None: None)
+    path = write(csv_text([row(), row(learner_ref="A-002")]))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run(path)
+    assert result.ok
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(path).ok  # a second import close behind joins the queued run
+    queued = IndicatorRun.objects.get()
+    assert queued.trigger == runs.Trigger.IMPORT
+    assert queued.status == IndicatorRun.Status.QUEUED
+
+
+def test_a_refused_or_checked_file_asks_for_no_indicator_run(
+    trainings, write, django_capture_on_commit_callbacks
+):
+    from outcomes.models import IndicatorRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not run(write(csv_text([row(sex="Z")]))).ok
+        assert run(write(csv_text([row()])), validate_only=True).ok
+    assert not IndicatorRun.objects.exists()

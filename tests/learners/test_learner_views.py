@@ -47,7 +47,7 @@ def _scoped_urls(enrollment):
     ]
 
 
-@pytest.mark.parametrize("name", ["enrollment_list", "followups_due", "upload", "upload_confirm"])
+@pytest.mark.parametrize("name", ["enrollment_list", "followups_due", "upload", "trainings_upload"])
 def test_anonymous_is_sent_to_login(client, name):
     response = client.get(reverse(f"learners:{name}"))
     assert response.status_code == 302

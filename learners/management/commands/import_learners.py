@@ -1,8 +1,9 @@
-"""`manage.py import_learners FILE [--organisation SIRET]`: import a learners.csv.
+"""`manage.py import_learners FILE [--organisation SIRET] [--check]`: import a learners.csv.
 
 Without --organisation the file is imported as staff (any training); with it, as that
 organisation (its own trainings only). Any invalid row: the report goes to stderr, the exit
-status is 1 and nothing is written. Messages follow `LANGUAGE` (fr by default, en).
+status is 1 and nothing is written. `--check` validates the whole file with the same rules and
+writes nothing, even when it is valid. Messages follow `LANGUAGE` (fr by default, en).
 """
 
 from pathlib import Path
@@ -22,12 +23,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="chemin du fichier CSV")
         parser.add_argument(
+            "--check",
+            action="store_true",
+            help="vérifier le fichier en entier sans rien enregistrer",
+        )
+        parser.add_argument(
             "--organisation",
             metavar="SIRET",
             help="importer au nom de cet organisme (ses propres formations seulement)",
         )
 
-    def handle(self, *args, file: Path, organisation: str | None, verbosity: int, **options):
+    def handle(
+        self, *args, file: Path, check: bool, organisation: str | None, verbosity: int, **options
+    ):
         with translation.override(language_from_environment()):
             if not file.is_file():
                 raise CommandError(_("Fichier introuvable : %(path)s") % {"path": file})
@@ -44,5 +52,6 @@ class Command(BaseCommand):
                 source=file,
                 importer=importer,
                 progress=progress_printer(self) if verbosity >= 2 else None,
+                validate_only=check,
             )
             finish(self, result)
