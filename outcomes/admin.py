@@ -1,11 +1,11 @@
-"""Follow-up situations are ordinary data; indicator runs and their values are computed
-results that the dashboard publishes as a whole, so the admin only shows them."""
+"""Follow-up situations are ordinary data; indicator runs, their values and the open-data
+files are computed results published as a whole, so the admin only shows them."""
 
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdminMixin
 
-from .models import FollowUp, IndicatorRun, IndicatorValue
+from .models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
 
 
 @admin.register(FollowUp)
@@ -57,3 +57,16 @@ class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("run",)
     # A run holds thousands of values: counting them all on every page is wasted work.
     show_full_result_count = False
+
+
+@admin.register(OpenDataFile)
+class OpenDataFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "content_type", "rows", "as_of", "modified_at", "checked_at")
+    search_fields = ("name",)
+    # The content may be megabytes: the list never loads it.
+    list_select_related = False
+    readonly_fields = ("name", "content_type", "sha256", "rows", "as_of", "modified_at")
+    exclude = ("content",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")

@@ -1,21 +1,20 @@
-"""Public pages of the indicators (DESIGN.md §5) and their open data (§6).
+"""Public pages of the indicators (DESIGN.md §5) and the open data (§6, docs/open-data.md).
 
 Everything here is public: the disclosure control of `outcomes.indicators.selectors` is
 applied to every figure, and a hidden cell shows only its mark ("< 5", "n.c.") and its reason.
-The open-data files are exactly `show_indicators --format json|csv --public`.
+The indicator files are exactly `show_indicators --format json|csv --public`; the files of
+the labelled trainings and of the calls are served as `outcomes.open_data` last generated
+them, with their Last-Modified and ETag for conditional downloads.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import condition, require_GET
 
 from outcomes.indicators.catalogue import (
@@ -23,10 +22,9 @@ from outcomes.indicators.catalogue import (
     BY_CODE,
     REASON_DISPLAY,
     Dimension,
-    Indicator,
-    Kind,
     Reason,
 )
+from outcomes.indicators.display import REASON_TEXT, shown, target_text
 from outcomes.indicators.selectors import (
     FIGURES,
     Cell,
@@ -37,7 +35,9 @@ from outcomes.indicators.selectors import (
     values_for,
 )
 from outcomes.management.commands.show_indicators import CSV_COLUMNS, _csv_field, cell_json
-from outcomes.models import IndicatorRun
+from outcomes.models import IndicatorRun, OpenDataFile
+from outcomes.open_data import datasets
+from outcomes.open_data.services import FILES
 from trainings.geo import region_name
 
 # Headline national figures, in this order.
@@ -59,21 +59,9 @@ REGION_CODES = ("entrants", "women_share", "neet_share", "positive_exit_rate_m3"
 # pairs the `year` table with the national cells), so the other breakdowns need not be read.
 PAGE_DIMENSIONS = (Dimension.NATIONAL, Dimension.YEAR, Dimension.REGION)
 
-REASON_TEXT = {
-    Reason.COUNT_UNDER_5: gettext_lazy(
-        "Effectif compris entre 1 et 4, masqué au titre du secret statistique."
-    ),
-    Reason.DENOMINATOR_UNDER_20: gettext_lazy(
-        "Taux non communiqué : il porterait sur moins de 20 personnes ou formations."
-    ),
-    Reason.SECONDARY: gettext_lazy(
-        "Non communiqué pour qu'une autre valeur masquée ne puisse pas être retrouvée par "
-        "soustraction (secret statistique)."
-    ),
-}
-
-LICENCE_NAME = gettext_lazy("Licence Ouverte / Open Licence version 2.0 (Etalab 2.0)")
-LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+# The licence is a proper name, the same in the files and on the page.
+LICENCE_NAME = datasets.LICENCE_NAME
+LICENCE_URL = datasets.LICENCE_URL
 
 
 # --- the latest published run, read once per request ----------------------------------------
@@ -88,74 +76,6 @@ def _run(request: HttpRequest) -> IndicatorRun | None:
 def _last_modified(request: HttpRequest, *args, **kwargs):
     run = _run(request)
     return run.published_at if run is not None else None
-
-
-# --- formatting ------------------------------------------------------------------------------
-
-
-def _percent(value: float) -> str:
-    # number_format truncates floats: round first.
-    return f"{number_format(round(value * 100, 1), 1)}\u00a0%"
-
-
-def _count(value: float | int) -> str:
-    return number_format(int(round(value)), 0, force_grouping=True)
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One cell as the page shows it: a figure, or a mark with its reason."""
-
-    text: str
-    hidden: bool = False
-    reason: str = ""
-    reason_code: str = ""
-    fraction: str = ""  # "12 / 27" under a rate
-    details: tuple[str, ...] = ()  # interval, coverage, lower bound
-    missing: bool = False
-
-
-def _shown(indicator: Indicator, cell: Cell | None, *, details: bool = False) -> Shown:
-    if cell is None:
-        return Shown(text="—", missing=True)
-    if cell.suppressed:
-        return Shown(
-            text=REASON_DISPLAY.get(cell.reason, "n.c."),
-            hidden=True,
-            reason=str(REASON_TEXT.get(cell.reason, "")),
-            reason_code=cell.reason or "",
-        )
-    if indicator.kind == Kind.COUNT:
-        return Shown(text=_count(cell.numerator or 0))
-    if cell.value is None:
-        return Shown(text="—", missing=True)
-    extra = []
-    if details:
-        if cell.ci_low is not None and cell.ci_high is not None:
-            extra.append(
-                _("intervalle de confiance à 95 %% : %(low)s – %(high)s")
-                % {"low": _percent(cell.ci_low), "high": _percent(cell.ci_high)}
-            )
-        if cell.coverage is not None:
-            extra.append(_("situations connues : %(value)s") % {"value": _percent(cell.coverage)})
-        if cell.lower_bound is not None:
-            extra.append(
-                _("borne basse (situations inconnues comptées non positives) : %(value)s")
-                % {"value": _percent(cell.lower_bound)}
-            )
-    return Shown(
-        text=_percent(cell.value),
-        fraction=f"{_count(cell.numerator or 0)} / {_count(cell.denominator or 0)}",
-        details=tuple(extra),
-    )
-
-
-def _target(indicator: Indicator, target: float | None) -> str:
-    if target is None:
-        return ""
-    if indicator.kind == Kind.RATE:
-        return _("≥ %(value)s") % {"value": _percent(target)}
-    return _count(target)
 
 
 def _period_label(period: str) -> str:
@@ -202,8 +122,8 @@ def _headline(cells: dict, periods: list[str]) -> list[dict]:
                 "label": indicator.label,
                 "numerator_definition": indicator.numerator_definition,
                 "denominator_definition": indicator.denominator_definition,
-                "figures": [_shown(indicator, cell, details=True) for cell in by_period],
-                "target": _target(indicator, target),
+                "figures": [shown(indicator, cell, details=True) for cell in by_period],
+                "target": target_text(indicator, target),
             }
         )
     return rows
@@ -223,7 +143,7 @@ def _regions(cells: dict) -> list[dict]:
             "key": key,
             "name": region_name(key),
             "figures": [
-                _shown(BY_CODE[code], cells.get((code, ALL, Dimension.REGION.value, key)))
+                shown(BY_CODE[code], cells.get((code, ALL, Dimension.REGION.value, key)))
                 for code in REGION_CODES
             ],
         }
@@ -266,9 +186,34 @@ def public_indicators(request: HttpRequest) -> HttpResponse:
     return render(request, "outcomes/public_indicators.html", context)
 
 
+def _file_rows(files: dict[str, OpenDataFile], stem: str, label: str, fields: dict) -> dict:
+    """One dataset on the page: its two files (those generated so far) and its columns."""
+    formats = []
+    for fmt, fmt_label in (("csv", _("CSV, séparateur virgule, UTF-8")), ("json", "JSON")):
+        file = files.get(f"{stem}.{fmt}")
+        if file is not None and file.is_generated:
+            formats.append({"file": file, "format": fmt_label, "code": fmt.upper()})
+    return {
+        "label": label,
+        "files": formats,
+        "fields": [{"name": name, "text": text} for name, text in fields.items()],
+    }
+
+
+def _calls_table(files: dict[str, OpenDataFile]) -> dict | None:
+    """The calls with their counts, read from the published file itself so the page and
+    the download never disagree."""
+    file = files.get("calls.json")
+    if file is None or not file.is_generated:
+        return None
+    document = json.loads(OpenDataFile.objects.values_list("content", flat=True).get(pk=file.pk))
+    return {"as_of": file.as_of, "calls": document["records"]}
+
+
 @require_GET
 def open_data(request: HttpRequest) -> HttpResponse:
     run = _run(request)
+    files = {file.name: file for file in OpenDataFile.objects.defer("content")}
     return render(
         request,
         "outcomes/open_data.html",
@@ -277,8 +222,58 @@ def open_data(request: HttpRequest) -> HttpResponse:
             "page_title": _("Données ouvertes"),
             "licence_name": LICENCE_NAME,
             "licence_url": LICENCE_URL,
+            "datasets": [
+                _file_rows(
+                    files, "trainings", _("Formations labellisées"), datasets.TRAINING_FIELDS
+                ),
+                _file_rows(files, "calls", _("Appels à labellisation"), datasets.CALL_FIELDS),
+            ],
+            "calls_table": _calls_table(files),
         },
     )
+
+
+# --- the generated files (labelled trainings, calls) -------------------------------------------
+
+
+def _generated_file(request: HttpRequest, name: str) -> OpenDataFile | None:
+    """The file's metadata, read once per request (conditional GET, then the response)."""
+    if not hasattr(request, "_open_data_file"):
+        request._open_data_file = (
+            OpenDataFile.objects.defer("content")
+            .filter(name=name, name__in=FILES, modified_at__isnull=False)
+            .first()
+        )
+    return request._open_data_file
+
+
+def _file_etag(request: HttpRequest, name: str) -> str | None:
+    file = _generated_file(request, name)
+    return file.sha256 if file is not None else None
+
+
+def _file_last_modified(request: HttpRequest, name: str):
+    file = _generated_file(request, name)
+    return file.modified_at if file is not None else None
+
+
+@require_GET
+@condition(etag_func=_file_etag, last_modified_func=_file_last_modified)
+def open_data_file(request: HttpRequest, name: str) -> HttpResponse:
+    """A generated file as it was last published; 404 for an unknown name or before the
+    first generation. Conditional requests get 304 when nothing changed."""
+    file = _generated_file(request, name)
+    if file is None:
+        raise Http404(_("Ce fichier n'existe pas ou n'a pas encore été produit."))
+    content = OpenDataFile.objects.values_list("content", flat=True).get(pk=file.pk)
+    response = HttpResponse(content.encode("utf-8"), content_type=file.content_type)
+    if name.endswith(".csv"):
+        stem = "gen-formations-labellisees" if name.startswith("trainings") else "gen-appels"
+        as_of = file.as_of.isoformat() if file.as_of else ""
+        response["Content-Disposition"] = f'attachment; filename="{stem}-{as_of}.csv"'
+    # Caches may keep it but must ask again each time (a conditional GET, cheap).
+    response["Cache-Control"] = "public, no-cache"
+    return response
 
 
 def _public_run_or_404(request: HttpRequest) -> IndicatorRun:

@@ -1,8 +1,26 @@
 from django.contrib import admin
 
 from accounts.models import Membership
+from outcomes.open_data.services import open_data_refresh_on_commit
 
 from .models import Label, Organisation, Session, Training
+
+
+class OpenDataRefreshMixin:
+    """Admin edits bypass the services: like them, ask for the open-data files to be
+    regenerated once the admin's transaction commits (inlines included)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        open_data_refresh_on_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        open_data_refresh_on_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        open_data_refresh_on_commit()
 
 
 class OrganisationMembershipInline(admin.TabularInline):
@@ -14,7 +32,7 @@ class OrganisationMembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(OpenDataRefreshMixin, admin.ModelAdmin):
     list_display = ("name", "siret", "city", "department_code", "region_code", "created_at")
     list_filter = ("region_code",)
     search_fields = ("name", "siret", "city", "commune_code")
@@ -37,7 +55,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(OpenDataRefreshMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "title",
@@ -58,7 +76,7 @@ class TrainingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(OpenDataRefreshMixin, admin.ModelAdmin):
     list_display = ("training", "call", "start_date", "end_date", "status", "withdrawn_at")
     list_filter = ("status", "call")
     search_fields = (
@@ -74,7 +92,7 @@ class LabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(OpenDataRefreshMixin, admin.ModelAdmin):
     list_display = ("training", "start_date", "end_date", "capacity", "place")
     search_fields = ("training__code", "training__title", "place")
     list_select_related = ("training",)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, User
 from gen_portal.dates import add_months
 from gen_portal.errors import DomainError
+from outcomes.open_data.services import open_data_refresh_on_commit
 
 from .geo import region_of
 from .models import Label, Organisation, Session, Training
@@ -103,6 +104,7 @@ def training_create(*, organisation: Organisation, code: str | None = None, **fi
     if code is None:
         training.code = f"GEN-{training.pk:05d}"
         training.save(update_fields=["code"])
+    open_data_refresh_on_commit()
     return training
 
 
@@ -117,18 +119,28 @@ def label_grant(
     decision=None,
 ) -> Label:
     end = end_date or add_months(start_date, duration_months)
-    return Label.objects.create(
+    label = Label.objects.create(
         training=training, call=call, decision=decision, start_date=start_date, end_date=end
     )
+    open_data_refresh_on_commit()
+    return label
 
 
 @transaction.atomic
 def labels_expire(*, today: datetime.date) -> int:
     """Mark active labels whose end date has passed as expired. Running it twice is harmless:
-    the second run finds nothing to change."""
-    return Label.objects.filter(status=Label.Status.ACTIVE, end_date__lt=today).update(
+    the second run finds nothing to change.
+
+    The public catalogue and open data judge labels by their dates, not by this status, so
+    they drop an ended label on the first day after its end even before this runs. The
+    open-data refresh is still asked, like after any label change: a file whose content did
+    not change keeps its date."""
+    expired = Label.objects.filter(status=Label.Status.ACTIVE, end_date__lt=today).update(
         status=Label.Status.EXPIRED
     )
+    if expired:
+        open_data_refresh_on_commit()
+    return expired
 
 
 @transaction.atomic
@@ -143,6 +155,7 @@ def label_withdraw(*, label: Label, reason: str, actor: User) -> Label:
     label.withdrawn_at = timezone.now()
     label.withdrawn_by = actor
     label.save(update_fields=["status", "withdrawal_reason", "withdrawn_at", "withdrawn_by"])
+    open_data_refresh_on_commit()
     return label
 
 
@@ -157,9 +170,11 @@ def session_create(
 ) -> Session:
     if end_date < start_date:
         raise DomainError(_("La fin de la session précède son début."), code="dates")
-    session, _created = Session.objects.get_or_create(
+    session, created = Session.objects.get_or_create(
         training=training,
         start_date=start_date,
         defaults={"end_date": end_date, "capacity": capacity, "place": place},
     )
+    if created:
+        open_data_refresh_on_commit()
     return session

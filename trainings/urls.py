@@ -1,17 +1,21 @@
 from django.urls import path
 
-from . import views
+from .views import catalogue, staff
 
 app_name = "trainings"
 
 urlpatterns = [
+    # Public catalogue of labelled trainings.
+    path("formations/", catalogue.catalogue, name="catalogue"),
+    path("formations/<str:code>/", catalogue.training_detail, name="training_detail"),
+    path("organismes/<int:pk>/", catalogue.organisation_detail, name="organisation_detail"),
     # Staff: labels of a training and their withdrawal.
     path(
         "equipe/formations/<int:pk>/labels/",
-        views.staff_training_labels,
+        staff.staff_training_labels,
         name="staff_training_labels",
     ),
     path(
-        "equipe/labels/<int:pk>/retirer/", views.staff_label_withdraw, name="staff_label_withdraw"
+        "equipe/labels/<int:pk>/retirer/", staff.staff_label_withdraw, name="staff_label_withdraw"
     ),
 ]

@@ -5,13 +5,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from outcomes.models import FollowUp, IndicatorRun, IndicatorValue
-from tests.factories import FollowUpFactory, IndicatorRunFactory, IndicatorValueFactory
+from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
+from tests.factories import (
+    FollowUpFactory,
+    IndicatorRunFactory,
+    IndicatorValueFactory,
+    OpenDataFileFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 WRITABLE = {FollowUp: FollowUpFactory}
-READ_ONLY = {IndicatorRun: IndicatorRunFactory, IndicatorValue: IndicatorValueFactory}
+
+
+READ_ONLY = {
+    IndicatorRun: IndicatorRunFactory,
+    IndicatorValue: IndicatorValueFactory,
+    OpenDataFile: OpenDataFileFactory,
+}
 ALL = {**WRITABLE, **READ_ONLY}
 
 

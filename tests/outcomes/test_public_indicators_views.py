@@ -263,6 +263,6 @@ def test_navigation_links_to_the_pages(client):
 
 
 def test_percentages_are_rounded_not_truncated():
-    from outcomes.views import _percent
+    from outcomes.indicators.display import percent
 
-    assert _percent(13 / 15) == "86,7\u00a0%"
+    assert percent(13 / 15) == "86,7\u00a0%"

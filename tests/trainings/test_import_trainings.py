@@ -139,6 +139,9 @@ def test_valid_file_creates_organisations_trainings_labels_and_historical_call(d
         "labels_created": 2,
         "labels_updated": 0,
         "calls_created": 1,
+        "organisations": 2,
+        "trainings": 2,
+        "labels": 2,
     }
     training = Training.objects.get(code="GEN-00101")
     assert training.organisation.siret == SIRET
@@ -332,6 +335,9 @@ def test_same_file_twice_changes_nothing(db, write):
         "labels_created": 0,
         "labels_updated": 0,
         "calls_created": 0,
+        "organisations": 1,
+        "trainings": 2,
+        "labels": 2,
     }
     assert snapshot() == before
 
@@ -659,3 +665,71 @@ def test_conflicting_rows_of_a_training_name_the_first_line(db, write):
         "ligne 4, colonne title, valeur « Autre titre » : valeur différente de celle de la "
         "ligne 2 pour cette formation"
     )
+
+
+# --- validate-only mode (the web check, `--check`) ------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.code for case in CASES])
+def test_validate_only_refuses_with_the_same_report_as_the_import(case, foreign_training, write):
+    content = case.content() if callable(case.content) else _bytes(csv_text(case.content))
+    path = write(content)
+
+    checked = trainings_import(source=path, validate_only=True)
+    imported = trainings_import(source=path)
+
+    assert not checked.ok
+    assert checked.report.errors == imported.report.errors
+
+
+def test_validate_only_writes_nothing_and_tells_what_the_import_would_create(db, write):
+    organisation_create(name="Déjà là", siret=OTHER_SIRET, department_code="59")
+    path = write(
+        csv_text(
+            [
+                row(),
+                row(label_start="2019-09-01", label_end=""),  # a renewal: second label
+                row(
+                    code="GEN-00102",
+                    organisation_siret=OTHER_SIRET,
+                    organisation_name="Déjà là",
+                    region_code="32",
+                    department_code="59",
+                    commune_code="",
+                    call="",
+                ),
+            ]
+        )
+    )
+    before = snapshot()
+
+    checked = trainings_import(source=path, validate_only=True)
+
+    assert checked.ok and checked.validated_only
+    assert snapshot() == before
+    assert not Call.objects.exists()
+    assert checked.counts() == {
+        "rows": 3,
+        "organisations_created": 1,
+        "organisations_updated": 0,
+        "trainings_created": 2,
+        "trainings_updated": 0,
+        "labels_created": 0,
+        "labels_updated": 0,
+        "calls_created": 1,
+        "organisations": 2,
+        "trainings": 2,
+        "labels": 3,
+    }
+    imported = trainings_import(source=path)
+    assert (imported.organisations_created, imported.trainings_created) == (1, 2)
+    assert (imported.labels_created, imported.calls_created) == (3, 1)
+
+
+def test_command_check_validates_without_writing(db, write):
+    out = io.StringIO()
+
+    call_command("import_trainings", str(write(csv_text([row()]))), check=True, stdout=out)
+
+    assert "vérification seule" in out.getvalue()
+    assert not Training.objects.exists()

@@ -1,7 +1,8 @@
-"""`manage.py import_trainings FILE`: import a trainings.csv (staff: existing labelled
+"""`manage.py import_trainings FILE [--check]`: import a trainings.csv (staff: existing labelled
 trainings, their organisations, labels and calls).
 
 Any invalid row: the report goes to stderr, the exit status is 1 and nothing is written.
+`--check` validates the whole file with the same rules and writes nothing, even when valid.
 Messages follow `LANGUAGE` (fr by default, en).
 """
 
@@ -20,12 +21,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="chemin du fichier CSV")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="vérifier le fichier en entier sans rien enregistrer",
+        )
 
-    def handle(self, *args, file: Path, verbosity: int, **options):
+    def handle(self, *args, file: Path, check: bool, verbosity: int, **options):
         with translation.override(language_from_environment()):
             if not file.is_file():
                 raise CommandError(_("Fichier introuvable : %(path)s") % {"path": file})
             result = trainings_import(
-                source=file, progress=progress_printer(self) if verbosity >= 2 else None
+                source=file,
+                progress=progress_printer(self) if verbosity >= 2 else None,
+                validate_only=check,
             )
             finish(self, result)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from gen_portal.errors import DomainError
 from labelling.views.permissions import staff_required
 
-from .models import Label, Training
-from .services import label_withdraw
+from ..models import Label, Training
+from ..services import label_withdraw
 
 
 class LabelWithdrawForm(forms.Form):

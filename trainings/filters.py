@@ -1,0 +1,154 @@
+"""Filters of the public catalogue (django-filter), read from the query string.
+
+The queryset comes from `selectors.catalogue`; every filter only narrows or sorts it, so the
+page costs the same number of queries whatever is chosen. A value the form refuses (an
+unknown region, a hand-edited URL) shows its message next to the field and the list is not
+filtered by it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from .forms import CatalogueFilterForm
+from .geo import DEPARTMENT_CHOICES, REGION_CHOICES
+from .jobs import JOB_CHOICES
+from .models import Training
+from .selectors import search, today, with_session_between
+
+
+class DurationRange:
+    SHORT = "3-6"
+    MEDIUM = "7-12"
+    LONG = "13-24"
+    BOUNDS = {SHORT: (3, 6), MEDIUM: (7, 12), LONG: (13, 24)}
+    CHOICES = [
+        (SHORT, _("De 3 à 6 mois")),
+        (MEDIUM, _("De 7 à 12 mois")),
+        (LONG, _("De 13 à 24 mois")),
+    ]
+
+
+class SessionWindow:
+    """Next session starting within this many days from today."""
+
+    DAYS = {"30": 30, "90": 90, "180": 180}
+    CHOICES = [
+        ("30", _("Dans les 30 prochains jours")),
+        ("90", _("Dans les 3 prochains mois")),
+        ("180", _("Dans les 6 prochains mois")),
+    ]
+
+
+class NextSessionOrderingFilter(django_filters.OrderingFilter):
+    """Sorts; trainings without a planned session go last in both directions, on
+    PostgreSQL and SQLite alike, and ties are broken by code so pages never repeat a row."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        name = param[1:] if descending else param
+        expression = F(self.param_map.get(name, name))
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs.order_by("title", "code")
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "code")
+
+
+SORTS = (
+    ("title", "title", _("Intitulé (A à Z)")),
+    ("session", "next_session_start", _("Prochaine session (la plus proche d'abord)")),
+    ("duration", "duration_months", _("Durée (la plus courte d'abord)")),
+    ("organisation", "organisation__name", _("Organisme (A à Z)")),
+)
+
+
+class CatalogueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Rechercher"),
+        method="filter_search",
+        max_length=100,
+        help_text=_("Intitulé, organisme ou métier visé, avec ou sans accents."),
+    )
+    region = django_filters.ChoiceFilter(
+        label=_("Région"),
+        field_name="region_code",
+        choices=REGION_CHOICES,
+        empty_label=_("Toutes les régions"),
+    )
+    department = django_filters.ChoiceFilter(
+        label=_("Département"),
+        field_name="department_code",
+        choices=DEPARTMENT_CHOICES,
+        empty_label=_("Tous les départements"),
+    )
+    job = django_filters.ChoiceFilter(
+        label=_("Métier visé"),
+        choices=JOB_CHOICES,
+        method="filter_job",
+        empty_label=_("Tous les métiers"),
+    )
+    duration = django_filters.ChoiceFilter(
+        label=_("Durée"),
+        choices=DurationRange.CHOICES,
+        method="filter_duration",
+        empty_label=_("Toutes les durées"),
+    )
+    session = django_filters.ChoiceFilter(
+        label=_("Prochaine session"),
+        choices=SessionWindow.CHOICES,
+        method="filter_session",
+        empty_label=_("Peu importe"),
+    )
+    free = django_filters.BooleanFilter(
+        label=_("Gratuite pour l'apprenant"),
+        method="filter_free",
+        widget=forms.CheckboxInput,
+    )
+    qpv = django_filters.BooleanFilter(
+        label=_("Située dans un quartier prioritaire (QPV)"),
+        method="filter_qpv",
+        widget=forms.CheckboxInput,
+    )
+    o = NextSessionOrderingFilter(
+        label=_("Trier par"),
+        fields=[(field, name) for name, field, _label in SORTS],
+        field_labels={field: label for _name, field, label in SORTS},
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Training
+        fields: list[str] = []
+        form = CatalogueFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value)
+
+    def filter_job(self, queryset, name, value):
+        # ROME codes are written in capitals: a case-sensitive LIKE halves the scan's cost
+        # (no upper() of every training's text).
+        return queryset.filter(targeted_jobs__contains=value)
+
+    def filter_duration(self, queryset, name, value):
+        low, high = DurationRange.BOUNDS[value]
+        return queryset.filter(duration_months__gte=low, duration_months__lte=high)
+
+    def filter_session(self, queryset, name, value):
+        start = today()
+        return with_session_between(
+            queryset, start, start + datetime.timedelta(days=SessionWindow.DAYS[value])
+        )
+
+    # Unticked boxes send nothing: only a ticked box narrows the list.
+    def filter_free(self, queryset, name, value):
+        return queryset.filter(is_free=True) if value else queryset
+
+    def filter_qpv(self, queryset, name, value):
+        return queryset.filter(site_qpv=Training.SiteQpv.IN) if value else queryset
