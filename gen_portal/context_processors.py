@@ -23,6 +23,7 @@ ROLE_NAV = [
     ("labelling:my_reviews", _("Mes évaluations"), "committee"),
     ("accounts:my_space", _("Mon espace"), None),
     ("labelling:staff_call_list", _("Gestion des appels"), "staff"),
+    ("outcomes:dashboard", _("Tableau de bord"), "staff"),
     ("admin:index", _("Administration"), "staff"),
 ]
 

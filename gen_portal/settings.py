@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "crispy_forms",
     "widget_tweaks",
@@ -191,6 +192,17 @@ CELERY_BEAT_SCHEDULE = {
     "labels-expire": {
         "task": "trainings.tasks.labels_expire",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # Just after midnight: "labelled today" changes with the date, so a label that ended
+    # yesterday leaves the open-data files the same day, whether or not labels-expire ran.
+    "open-data-refresh": {
+        "task": "outcomes.tasks.open_data_refresh",
+        "schedule": crontab(hour=0, minute=1),
+    },
+    # Uploaded CSVs nobody confirmed and old import reports (docs/privacy.md); lost jobs resumed.
+    "import-jobs-purge": {
+        "task": "learners.tasks.import_jobs_purge",
+        "schedule": crontab(minute=20),
     },
 }
 

@@ -145,3 +145,41 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.period} {self.dimension}={self.key}"
+
+
+class OpenDataFile(models.Model):
+    """One generated open-data file (the labelled trainings, the calls), served as it is.
+
+    Kept in the database rather than on disk: web processes and workers share no file
+    system when they scale out, and a regeneration replaces a file in the same transaction
+    as its date, so a download never sees half a file or a date that does not match it."""
+
+    name = models.CharField(_("nom"), max_length=60, unique=True)
+    content_type = models.CharField(_("type de contenu"), max_length=60)
+    content = models.TextField(_("contenu"), blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    rows = models.PositiveIntegerField(_("lignes"), default=0)
+    as_of = models.DateField(_("situation au"), null=True, blank=True)
+    # When the content last changed: the download's Last-Modified.
+    modified_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+    # When the latest generation started, whether or not it changed the content: a request
+    # for a refresh made before that instant is already served (see open_data.services).
+    checked_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fichier de données ouvertes")
+        verbose_name_plural = _("fichiers de données ouvertes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(modified_at__isnull=True) | ~Q(sha256=""),
+                name="outcomes_open_data_generated_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_generated(self) -> bool:
+        return self.modified_at is not None

@@ -37,8 +37,8 @@ from labelling.models import (
     ReviewAssignment,
     ReviewScore,
 )
-from learners.models import Enrollment, Learner
-from outcomes.models import FollowUp, IndicatorRun, IndicatorValue
+from learners.models import Enrollment, ImportJob, Learner
+from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
 from outcomes.situations import DEFINITION_VERSION
 from trainings.geo import DEPARTMENTS
 from trainings.models import Label, Organisation, Session, Training
@@ -617,6 +617,17 @@ class IndicatorValueFactory(DjangoModelFactory):
     target = 0.30
 
 
+class OpenDataFileFactory(DjangoModelFactory):
+    class Meta:
+        model = OpenDataFile
+
+    name = factory.Sequence(lambda n: f"dataset-{n}.csv")
+    content_type = "text/csv; charset=utf-8"
+    content = "code;title\r\n"
+    sha256 = factory.LazyAttribute(lambda file: hashlib.sha256(file.content.encode()).hexdigest())
+    rows = 0
+
+
 class OutboxEmailFactory(DjangoModelFactory):
     """A queued email; `sent=True` for one already delivered."""
 
@@ -632,4 +643,44 @@ class OutboxEmailFactory(DjangoModelFactory):
             status=OutboxEmail.Status.SENT,
             attempts=1,
             sent_at=factory.LazyFunction(paris_now),
+        )
+
+
+class ImportJobFactory(DjangoModelFactory):
+    """A learners.csv of an organisation, validated and waiting for confirmation (its file in
+    private storage); `done=True` for one imported (file deleted), `trainings=True` for a
+    staff trainings.csv."""
+
+    class Meta:
+        model = ImportJob
+
+    kind = ImportJob.Kind.LEARNERS
+    organisation = factory.SubFactory(OrganisationFactory)
+    uploaded_by = factory.SubFactory(UserFactory)
+    filename = "learners.csv"
+    file = factory.LazyAttribute(
+        lambda o: ContentFile(b"training_code;learner_ref\n", name=o.filename)
+    )
+    file_size = 26
+    state = ImportJob.State.VALID
+    percent = 100
+    rows_done = 0
+    rows_total = 0
+    counts = factory.LazyFunction(
+        lambda: {"rows": 0, "learners": 0, "enrollments": 0, "followups": 0}
+    )
+    validated_at = factory.LazyFunction(paris_now)
+
+    class Params:
+        done = factory.Trait(
+            state=ImportJob.State.DONE,
+            file="",
+            confirmed_at=factory.LazyFunction(paris_now),
+            finished_at=factory.LazyFunction(paris_now),
+        )
+        trainings = factory.Trait(
+            kind=ImportJob.Kind.TRAININGS,
+            organisation=None,
+            uploaded_by=factory.SubFactory(StaffFactory),
+            filename="trainings.csv",
         )

@@ -40,6 +40,7 @@ ALL_FACTORIES = [
     f.IndicatorRunFactory,
     f.IndicatorValueFactory,
     f.OutboxEmailFactory,
+    f.ImportJobFactory,
 ]
 
 TRAITS = [
@@ -56,6 +57,8 @@ TRAITS = [
     (f.EnrollmentFactory, {"dropped_out": True}),
     (f.IndicatorRunFactory, {"published": True}),
     (f.OutboxEmailFactory, {"sent": True}),
+    (f.ImportJobFactory, {"done": True}),
+    (f.ImportJobFactory, {"trainings": True}),
 ]
 
 

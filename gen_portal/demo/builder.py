@@ -4,7 +4,8 @@ the same code.
 
 Historical times are passed to the services (`now=`, `at=`, `decided_at=`); the only rows
 stamped with the real clock are technical columns the services fill themselves ("created
-at", "sent at"), and the final `labels_expire(today=...)`.
+at", "sent at"), the recent renewal call (`renewal`, dated relative to today) and the final
+`labels_expire(today=...)`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .plan import (
     PersonPlan,
     scaled,
 )
+from .renewal import Renewal, renewal_reference
 from .replay import CallReplay, Cast
 
 
@@ -81,6 +83,7 @@ def database_is_empty() -> bool:
 def conflicting_rows() -> list[str]:
     """What would stop the demo from loading next to existing data."""
     references = [call.reference for call in c.CALLS]
+    references.append(renewal_reference(timezone.localdate()))
     emails = [account.email for account in DEMO_ACCOUNTS]
     problems = [
         f"l'appel « {reference} » existe déjà"
@@ -108,6 +111,8 @@ class BuildSummary:
     followups: int = 0
     emails: int = 0
     labels_expired: int = 0
+    renewed: int = 0
+    sessions: int = 0
 
 
 class DemoBuilder:
@@ -138,10 +143,18 @@ class DemoBuilder:
                 f"{labelled} labellisés"
             )
         self._learners(cast)
-        self._deliver_outbox()
-        # The one use of today's date: label statuses must be true today. Every demo label
-        # ended years ago, so they all become "expired" (see docs/demo.md).
         today = timezone.localdate()
+        renewal = Renewal(cast=cast, today=today).run()
+        self.summary.renewed, self.summary.sessions = renewal.renewed, renewal.sessions
+        until = f" jusqu'au {renewal.labels_end:%d/%m/%Y}" if renewal.labels_end else ""
+        self._progress(
+            f"Appel {renewal.reference} (renouvellement) : {renewal.renewed} formations "
+            f"labellisées à nouveau{until}, {renewal.refused} renouvellement(s) refusé(s), "
+            f"{renewal.sessions} sessions annoncées"
+        )
+        self._deliver_outbox()
+        # Label statuses must be true today: every label of 2015–2018 ended years ago and
+        # becomes "expired"; the renewal's labels stay active (see docs/demo.md).
         self.summary.labels_expired = labels_expire(today=today)
         self._progress(
             f"Labels échus au {today:%d/%m/%Y} marqués « expiré » : {self.summary.labels_expired}"

@@ -241,3 +241,58 @@ def public_values(
     run: IndicatorRun, code: str | None = None, dimension: str | None = None
 ) -> list[Cell]:
     return cells_for(run, public=True, code=code, dimension=dimension)
+
+
+# --- one training's public figures (the catalogue's training pages) ---------------------------
+
+# Figures shown on a training's public page, period `all`, in this order.
+TRAINING_PAGE_CODES = (
+    "entrants",
+    "women_share",
+    "neet_share",
+    "dropout_rate",
+    "positive_exit_rate_m3",
+    "followup_coverage_m3",
+)
+
+
+# The latest run's table, kept in the process: (run id, publication time) -> table. Not in
+# Django's cache, which would pickle tens of thousands of cells on every read.
+_training_table: tuple[tuple, dict[str, dict[str, Cell]]] | None = None
+
+
+def public_training_table(run: IndicatorRun) -> dict[str, dict[str, Cell]]:
+    """Public cells of the `training` breakdown, period `all`, by training code and then by
+    indicator, for `TRAINING_PAGE_CODES`.
+
+    Only those cells are read. A cell of period `all` in the training breakdown belongs to
+    exactly one table (`_tables`): the `all` cells of every training for its indicator
+    (yearly tables leave `all` out, and no twin links the training breakdown to another),
+    so hiding any other cell can never reach it, and this decides exactly what
+    `cells_for(public=True)` decides for them. Every training's cell is still needed
+    (secondary suppression crosses trainings), so the table is computed once per published
+    run and process (a run never changes once published)."""
+    global _training_table
+    key = (run.pk, run.published_at)
+    memo = _training_table
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    values = list(
+        IndicatorValue.objects.filter(
+            run=run, code__in=TRAINING_PAGE_CODES, dimension=Dimension.TRAINING, period=ALL
+        ).values_list("code", "period", "dimension", "key", "target", *FIGURES, named=True)
+    )
+    hidden = suppressions(values)
+    table: dict[str, dict[str, Cell]] = defaultdict(dict)
+    for value in values:
+        cell_id = (value.code, value.period, value.dimension, value.key)
+        table[value.key][value.code] = Cell.of(value, hidden.get(cell_id))
+    table = dict(table)
+    _training_table = (key, table)
+    return table
+
+
+def public_training_cells(run: IndicatorRun, training_code: str) -> dict[str, Cell]:
+    """The public figures of one training (indicator code → cell); empty when the run has
+    none for it (no learner recorded)."""
+    return public_training_table(run).get(training_code, {})

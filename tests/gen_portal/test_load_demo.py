@@ -7,11 +7,13 @@ import re
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from accounts.models import User
 from gen_portal.demo import names
 from gen_portal.demo.calls import paris
-from gen_portal.demo.plan import AS_OF
+from gen_portal.demo.plan import AS_OF, network_plan
+from gen_portal.demo.renewal import RENEWED_AT_FULL_SCALE, renewal_reference
 from labelling.models import (
     Call,
     CommitteeMeeting,
@@ -22,8 +24,10 @@ from labelling.models import (
 from labelling.services import call_create
 from learners.models import Learner
 from outcomes.selectors import network_profile
+from tests.factories import paris_today
 from trainings.geo import OVERSEAS_REGIONS, REGIONS, region_of
 from trainings.models import Label, Training
+from trainings.selectors import labelled_trainings
 from trainings.services import organisation_create
 
 SCALE = "0.05"
@@ -100,8 +104,11 @@ def test_demo_has_every_dossier_state_and_a_labelled_training_in_every_region():
     assert regions >= OVERSEAS_REGIONS
     for department, region in Training.objects.values_list("department_code", "region_code"):
         assert region_of(department) == region
-    # Every demo label has ended by now, so the final labels_expire marked them all.
-    assert set(Label.objects.values_list("status", flat=True)) == {"expired"}
+    # Every label of 2015–2018 has ended by now, so the final labels_expire marked them all;
+    # the recent renewal call's labels are in force.
+    renewal = Call.objects.get(reference=renewal_reference(paris_today()))
+    assert set(Label.objects.exclude(call=renewal).values_list("status", flat=True)) == {"expired"}
+    assert set(Label.objects.filter(call=renewal).values_list("status", flat=True)) == {"active"}
 
 
 @pytest.mark.django_db
@@ -149,6 +156,45 @@ def test_the_printed_demo_accounts_can_log_in_with_their_roles(client):
     organisation = applicant.memberships.get().organisation
     assert organisation.trainings.filter(labels__isnull=False).exists()
     assert Dossier.objects.filter(organisation=organisation, call__reference="2018").count() >= 3
+
+
+@pytest.mark.django_db
+def test_a_recent_renewal_call_labels_trainings_for_today_with_their_sessions(client):
+    load()
+
+    today = paris_today()
+    renewal = Call.objects.get(reference=renewal_reference(today))
+    labelled = labelled_trainings(today)
+    assert labelled.count() == max(1, round(RENEWED_AT_FULL_SCALE * float(SCALE)))
+    assert set(labelled) == {label.training for label in renewal.labels.all()}
+    # Renewals of existing trainings, decided through the committee, for three years.
+    for label in renewal.labels.select_related("decision__dossier"):
+        assert label.decision.dossier.existing_training_id == label.training_id
+        assert label.decision.meeting is not None
+        assert label.start_date < today < label.end_date
+        assert (label.end_date - label.start_date).days >= 3 * 365
+    assert Dossier.objects.filter(call=renewal, state="rejected").exists()
+    assert labelled.filter(sessions__start_date__gt=today).exists()
+    # The public catalogue shows them.
+    response = client.get(reverse("trainings:catalogue"))
+    assert response.context["total"] == labelled.count()
+
+
+@pytest.mark.django_db
+def test_the_renewal_leaves_the_2018_network_as_it_was():
+    load()
+
+    plan = network_plan(scale=float(SCALE))
+    for reference in ("2015", "2016", "2018"):
+        assert Dossier.objects.filter(call__reference=reference).count() == len(
+            plan.dossiers[reference]
+        )
+    profile = network_profile(as_of=AS_OF)
+    assert profile.learners == round(11_409 * float(SCALE))
+    assert profile.labelled_trainings == labelled_on_article_date().count()
+    renewal = Call.objects.get(reference=renewal_reference(paris_today()))
+    assert not renewal.labels.filter(start_date__lte=AS_OF).exists()
+    assert not Learner.objects.filter(enrollments__entry_date__gt=AS_OF).exists()
 
 
 def snapshot() -> dict:

@@ -16,6 +16,7 @@ from gen_portal.demo.builder import (
     database_is_empty,
     demo_is_loaded,
 )
+from gen_portal.demo.indicators import demo_indicators_publish
 from gen_portal.demo.plan import CALL_2018_SHARE, DEFAULT_SEED, DEMO_PASSWORD, network_plan
 from gen_portal.errors import DomainError
 
@@ -106,6 +107,8 @@ class Command(BaseCommand):
             raise CommandError("--scale doit être compris entre 0 (exclu) et 1.")
         if demo_is_loaded():
             self.stdout.write("La démo est déjà chargée : rien à faire.")
+            # A demo loaded before the demo published its indicators gets them now.
+            self._publish_indicators()
             self._print_accounts()
             return
         if if_empty and not database_is_empty():
@@ -152,7 +155,24 @@ class Command(BaseCommand):
                 f"{summary.emails} notifications dans la boîte d'envoi (marquées envoyées)."
             )
         )
+        self._publish_indicators()
         self._print_accounts()
+
+    def _publish_indicators(self) -> None:
+        """After the load's transaction: the engine reads committed rows like any run, and a
+        failed run leaves the demo itself in place."""
+        run, computed = demo_indicators_publish()
+        if not computed:
+            return
+        if run.status == run.Status.DONE:
+            self.stdout.write(
+                f"Indicateurs au {run.as_of:%d/%m/%Y} calculés et publiés (calcul n° {run.pk})."
+            )
+        else:
+            self.stderr.write(
+                f"Le calcul des indicateurs au {run.as_of:%d/%m/%Y} a échoué : {run.error}. "
+                "Relancez load_demo pour le refaire (la démo elle-même est chargée)."
+            )
 
     def _print_accounts(self) -> None:
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
