@@ -5,9 +5,9 @@ narrow and sort it, so the page costs the same number of queries whatever is cho
 """
 
 import django_filters
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from gen_portal.filters import NullsLastOrderingFilter
 from trainings.geo import DEPARTMENT_CHOICES, REGION_CHOICES
 
 from . import selectors
@@ -27,23 +27,6 @@ class AdmissibilityState:
         (INCOMPLETE, _("Points restant à vérifier")),
         (UNCHECKED, _("Jamais vérifiée")),
     ]
-
-
-class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Sort with empty values (a dossier not yet scored) last in both directions, on
-    PostgreSQL and SQLite alike (their defaults differ), and break ties by id so pages
-    never show a row twice."""
-
-    def get_ordering_value(self, param):
-        descending = param.startswith("-")
-        name = param[1:] if descending else param
-        expression = F(self.param_map.get(name, name))
-        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "pk")
 
 
 # Column → field sorted on. The labels name the sort for the select of the filter form.

@@ -12,8 +12,9 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+
+from gen_portal.filters import NullsLastOrderingFilter
 
 from .forms import CatalogueFilterForm
 from .geo import DEPARTMENT_CHOICES, REGION_CHOICES
@@ -43,22 +44,6 @@ class SessionWindow:
         ("90", _("Dans les 3 prochains mois")),
         ("180", _("Dans les 6 prochains mois")),
     ]
-
-
-class NextSessionOrderingFilter(django_filters.OrderingFilter):
-    """Sorts; trainings without a planned session go last in both directions, on
-    PostgreSQL and SQLite alike, and ties are broken by code so pages never repeat a row."""
-
-    def get_ordering_value(self, param):
-        descending = param.startswith("-")
-        name = param[1:] if descending else param
-        expression = F(self.param_map.get(name, name))
-        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-
-    def filter(self, qs, value):
-        if not value:
-            return qs.order_by("title", "code")
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "code")
 
 
 SORTS = (
@@ -116,7 +101,10 @@ class CatalogueFilter(django_filters.FilterSet):
         method="filter_qpv",
         widget=forms.CheckboxInput,
     )
-    o = NextSessionOrderingFilter(
+    # Trainings without a planned session go last whichever the direction.
+    o = NullsLastOrderingFilter(
+        tie_breaker="code",
+        default=("title",),
         label=_("Trier par"),
         fields=[(field, name) for name, field, _label in SORTS],
         field_labels={field: label for _name, field, label in SORTS},

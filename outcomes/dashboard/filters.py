@@ -8,9 +8,10 @@ of queries whatever is chosen.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from gen_portal.filters import NullsLastOrderingFilter
 from labelling.models import Call
 from trainings.geo import DEPARTMENT_CHOICES, REGION_CHOICES
 from trainings.models import Label
@@ -26,22 +27,6 @@ class FlagChoice:
         (Flag.BELOW, _("Au-dessous du taux national")),
         (Flag.ABOVE, _("Au-dessus du taux national")),
     ]
-
-
-class RowOrderingFilter(django_filters.OrderingFilter):
-    """Empty figures (no matured exit yet) last in both directions, on PostgreSQL and SQLite
-    alike, and ties broken by training code so pages never show a row twice."""
-
-    def filter(self, qs, value):
-        ordering = []
-        for param in value or []:
-            descending = param.startswith("-")
-            name = param[1:] if descending else param
-            expression = F(self.param_map.get(name, name))
-            ordering.append(
-                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-            )
-        return qs.order_by(*ordering, "key")
 
 
 class TrainingTableFilter(django_filters.FilterSet):
@@ -80,7 +65,10 @@ class TrainingTableFilter(django_filters.FilterSet):
         empty_label=_("Toutes les formations"),
         help_text=_("Intervalle de confiance du taux de sorties positives à 3 mois."),
     )
-    o = RowOrderingFilter(
+    # Empty figures (no matured exit yet) go last whichever the direction.
+    o = NullsLastOrderingFilter(
+        tie_breaker="key",
+        default=(),
         label=_("Trier par"),
         fields=[("key", "code"), ("entrants", "entrants"), ("rate", "rate"), ("known", "known")],
         field_labels={

@@ -307,3 +307,36 @@ def test_the_debounced_run_computes_like_any_other(
     run.refresh_from_db()
     assert run.status == Status.DONE
     assert latest_published_run() == run
+
+
+def test_a_published_run_refreshes_the_planner_statistics(dataset):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        published_run()
+    analyses = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyses == ['ANALYZE "outcomes_indicatorvalue"']
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'outcomes_indicatorvalue'"
+            )
+            assert cursor.fetchone() == (True,)
+    else:  # SQLite's planner needs no such help for these lookups
+        assert analyses == []
+
+
+def test_a_failed_run_does_not_analyse(dataset, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "compute", broken)
+    with CaptureQueriesContext(connection) as queries:
+        run = indicator_run_execute(run_id=indicator_run_request(as_of=AS_OF, enqueue=False).pk)
+    assert run.status == Status.FAILED
+    assert not [q for q in queries if q["sql"].startswith("ANALYZE")]
