@@ -20,6 +20,7 @@ PUBLIC_NAV = [
 # Shown only when the URL name exists and the user holds the role (None: any signed-in user).
 ROLE_NAV = [
     ("labelling:my_dossiers", _("Mes candidatures"), "applicant"),
+    ("learners:enrollment_list", _("Mes apprenants"), "applicant"),
     ("labelling:my_reviews", _("Mes évaluations"), "committee"),
     ("accounts:my_space", _("Mon espace"), None),
     ("labelling:staff_call_list", _("Gestion des appels"), "staff"),

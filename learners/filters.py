@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trainings.models import Training
+from trainings.models import Session, Training
 
 from .forms import EnrollmentFilterForm
 from .models import Enrollment, ExitReason
@@ -31,6 +31,11 @@ class EnrollmentFilter(django_filters.FilterSet):
     training = django_filters.ModelChoiceFilter(
         label=_("Formation"), queryset=Training.objects.none(), empty_label=_("Toutes")
     )
+    session = django_filters.ModelChoiceFilter(
+        label=_("Session"),
+        queryset=Session.objects.none(),
+        empty_label=_("Toutes"),
+    )
     state = django_filters.ChoiceFilter(
         label=_("État"),
         choices=EnrollmentState.choices,
@@ -45,13 +50,20 @@ class EnrollmentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Enrollment
-        fields = ["training", "state", "missing_followups"]
+        fields = ["training", "session", "state", "missing_followups"]
         form = EnrollmentFilterForm
 
     def __init__(self, *args, user, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.filters["training"].queryset = Training.objects.of_user(user).order_by("code")
+        sessions = Session.objects.of_user(user).select_related("training")
+        training = (self.data or {}).get("training", "")
+        if training.isdigit():
+            # A long network has thousands of sessions: once a training is chosen, only its
+            # own are offered.
+            sessions = sessions.filter(training_id=int(training))
+        self.filters["session"].queryset = sessions.order_by("training__code", "-start_date")
 
     def filter_state(self, queryset, name, value):
         if value == EnrollmentState.IN_TRAINING:

@@ -47,7 +47,7 @@ def get_enrollment_for(user, pk: int) -> Enrollment:
     otherwise."""
     enrollment = (
         Enrollment.objects.of_user(user)
-        .select_related("learner__organisation", "training")
+        .select_related("learner__organisation", "training", "session")
         .filter(pk=pk)
         .first()
     )
@@ -65,7 +65,7 @@ def enrollments_for(user) -> QuerySet[Enrollment]:
     queries whatever the number of rows."""
     return (
         Enrollment.objects.of_user(user)
-        .select_related("learner", "training")
+        .select_related("learner", "training", "session")
         .annotate(**{f"has_{milestone}": _has_followup(milestone) for milestone in Milestone})
         .order_by("-entry_date", "-pk")
     )

@@ -3,20 +3,31 @@
 `enrollments_upsert` is the single write path for enrollment records, whatever they come
 from (CSV import, declaration screens, demo network): it writes in batches, a few queries
 per batch whatever the batch size, and is idempotent (same records twice change nothing;
-records with new follow-up situations update them).
+records with new follow-up situations update them). An enrollment's session is written
+when the enrollment is created and never changed by a later record: learners.csv has no
+session column, so a re-import must not erase the session a declaration screen gave.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from gen_portal.dates import add_months
+from gen_portal.errors import DomainError
 from outcomes.models import FollowUp
+from outcomes.situations import MILESTONE_MONTHS, Milestone, Situation
+from trainings.models import Session, Training
 
-from .models import Enrollment, Learner
+from .models import Enrollment, ExitReason, Learner, Sex, SituationAtEntry
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 
@@ -34,6 +45,8 @@ class EnrollmentRecord:
     qpv_code: str = ""
     diploma_level: str = ""
     free_access: bool | None = None
+    # Written on creation only (see the module's docstring).
+    session_id: int | None = None
     exit_date: datetime.date | None = None
     exit_reason: str = ""
     # milestone code -> situation code, for the milestones the record knows.
@@ -115,6 +128,7 @@ def _write_batch_orm(batch: list[EnrollmentRecord], source: str, result: UpsertR
             qpv_code=record.qpv_code,
             diploma_level=record.diploma_level,
             free_access=record.free_access,
+            session_id=record.session_id,
             exit_date=record.exit_date,
             exit_reason=record.exit_reason,
         )
@@ -202,6 +216,7 @@ def _write_batch_postgresql(
             record.qpv_code,
             record.diploma_level,
             record.free_access,
+            record.session_id,
             record.exit_date,
             record.exit_reason,
         )
@@ -216,6 +231,7 @@ def _write_batch_postgresql(
             "qpv_code",
             "diploma_level",
             "free_access",
+            "session",
             "exit_date",
             "exit_reason",
         ),
@@ -422,3 +438,207 @@ def followup_declare(
         getattr(actor, "pk", None),
     )
     return followup
+
+
+# --- declaration screens ------------------------------------------------------------------
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "d/m/Y")
+
+
+def _refusal(code: str, **params) -> DomainError:
+    """A refusal worded as the import's report words the same rule."""
+    # Imported here: the import engine (learners.imports) imports this module.
+    from .imports.report import reason_sentence
+
+    return DomainError(reason_sentence(code, **params), code=code)
+
+
+def _check_record(record: EnrollmentRecord, *, today: datetime.date) -> None:
+    """The rules of learners.csv for one record, checked by the import's own functions,
+    plus the one rule of a declaration: nothing dated after today (a declaration says what
+    has happened; the indicators would ignore a future date anyway)."""
+    from .imports import values  # see `_refusal`
+
+    try:
+        values.learner_ref(
+            record.learner_ref, max_length=Learner._meta.get_field("learner_ref").max_length
+        )
+        if record.birth_year is not None:
+            values.birth_year(str(record.birth_year), today=today)
+    except values.Invalid as problem:
+        raise _refusal(problem.code, **problem.params) from None
+    if record.sex not in Sex.values:
+        raise _refusal("sex")
+    if record.situation_at_entry not in SituationAtEntry.values:
+        raise _refusal("situation_at_entry")
+    if record.exit_reason not in ExitReason.values:
+        raise _refusal("exit_reason")
+    for situation in record.followups.values():
+        if situation not in Situation.values:
+            raise _refusal("situation", codes=values.SITUATION_CODES)
+    problems = values.enrollment_problems(
+        entry_date=record.entry_date,
+        exit_date=record.exit_date,
+        exit_given=record.exit_date is not None,
+        exit_reason=record.exit_reason,
+        milestones=record.followups,
+    )
+    if problems:
+        raise _refusal(problems[0][1])
+    if record.entry_date > today:
+        raise DomainError(
+            _("La date d'entrée ne peut pas être postérieure à aujourd'hui (%(today)s).")
+            % {"today": _day(today)},
+            code="entry_date_future",
+        )
+    if record.exit_date is not None and record.exit_date > today:
+        raise DomainError(
+            _("La date de sortie ne peut pas être postérieure à aujourd'hui (%(today)s).")
+            % {"today": _day(today)},
+            code="exit_date_future",
+        )
+
+
+@transaction.atomic
+def enrollment_declare(
+    *, record: EnrollmentRecord, actor, today: datetime.date | None = None
+) -> Enrollment:
+    """Declare one enrollment from the declaration screen, written by `enrollments_upsert`
+    like an imported row, with the import's rules.
+
+    Refused where an import would silently update: an enrollment already declared (same
+    learner, training and entry date), and a learner already known with another sex or
+    birth year. An unknown sex or birth year keeps the known one, as in an import. The
+    session, if any, must be one of the training's.
+    """
+    today = today or timezone.localdate()
+    _check_record(record, today=today)
+    if not Training.objects.filter(
+        pk=record.training_id, organisation_id=record.organisation_id
+    ).exists():
+        raise _refusal("training_forbidden")
+    if (
+        record.session_id is not None
+        and not Session.objects.filter(
+            pk=record.session_id, training_id=record.training_id
+        ).exists()
+    ):
+        raise DomainError(
+            _("Cette session n'est pas une session de la formation choisie."),
+            code="session_other_training",
+        )
+    learner = (
+        Learner.objects.select_for_update()
+        .filter(organisation_id=record.organisation_id, learner_ref=record.learner_ref)
+        .first()
+    )
+    if learner is not None:
+        if learner.enrollments.filter(
+            training_id=record.training_id, entry_date=record.entry_date
+        ).exists():
+            raise DomainError(
+                _(
+                    "L'apprenant %(ref)s est déjà inscrit à cette formation avec une entrée "
+                    "le %(date)s : retrouvez son inscription dans la liste des apprenants."
+                )
+                % {"ref": record.learner_ref, "date": _day(record.entry_date)},
+                code="duplicate_enrollment",
+            )
+        if record.sex and learner.sex and record.sex != learner.sex:
+            raise DomainError(
+                _(
+                    "La référence %(ref)s désigne déjà un apprenant de votre organisme, "
+                    "enregistré avec le sexe « %(sex)s » : vérifiez la référence, ou "
+                    "choisissez « Non renseigné » pour garder la valeur connue."
+                )
+                % {"ref": record.learner_ref, "sex": learner.get_sex_display()},
+                code="sex_conflict",
+            )
+        if record.birth_year and learner.birth_year and record.birth_year != learner.birth_year:
+            raise DomainError(
+                _(
+                    "La référence %(ref)s désigne déjà un apprenant de votre organisme, né en "
+                    "%(year)s : vérifiez la référence, ou laissez l'année vide pour garder la "
+                    "valeur connue."
+                )
+                % {"ref": record.learner_ref, "year": learner.birth_year},
+                code="birth_year_conflict",
+            )
+        record = replace(
+            record,
+            sex=record.sex or learner.sex,
+            birth_year=record.birth_year or learner.birth_year,
+        )
+    enrollments_upsert(records=[record], followup_source=FollowUp.Source.DECLARED)
+    enrollment = Enrollment.objects.select_related("learner", "training", "session").get(
+        learner__organisation_id=record.organisation_id,
+        learner__learner_ref=record.learner_ref,
+        training_id=record.training_id,
+        entry_date=record.entry_date,
+    )
+    logger.info("enrollment %s declared by user %s", enrollment.pk, getattr(actor, "pk", None))
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_exit_declare(
+    *,
+    enrollment: Enrollment,
+    exit_date: datetime.date,
+    exit_reason: str,
+    situation: str = "",
+    actor,
+    today: datetime.date | None = None,
+) -> Enrollment:
+    """Declare (or correct) the exit of `enrollment` and, when known, the situation at exit,
+    written by `enrollments_upsert` with the import's rules (an exit not before the entry,
+    a reason with every exit) and not after today.
+
+    An empty `situation` leaves a declared one in place, as an empty cell of an import does.
+    Refused when a situation already declared at 3, 6 or 12 months would fall before its
+    milestone with the new exit date (`followup_declare` refuses those too).
+    """
+    today = today or timezone.localdate()
+    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    learner = Learner.objects.get(pk=locked.learner_id)
+    record = EnrollmentRecord(
+        organisation_id=learner.organisation_id,
+        training_id=locked.training_id,
+        learner_ref=learner.learner_ref,
+        entry_date=locked.entry_date,
+        sex=learner.sex,
+        birth_year=learner.birth_year,
+        situation_at_entry=locked.situation_at_entry,
+        qpv_resident=locked.qpv_resident,
+        qpv_code=locked.qpv_code,
+        diploma_level=locked.diploma_level,
+        free_access=locked.free_access,
+        session_id=locked.session_id,
+        exit_date=exit_date,
+        exit_reason=exit_reason,
+        followups={Milestone.EXIT.value: situation} if situation else {},
+    )
+    _check_record(record, today=today)
+    declared = FollowUp.objects.filter(enrollment=locked).exclude(milestone=Milestone.EXIT)
+    milestones = declared.values_list("milestone", flat=True)
+    for milestone in sorted(milestones, key=lambda code: MILESTONE_MONTHS[Milestone(code)]):
+        due_on = add_months(exit_date, MILESTONE_MONTHS[Milestone(milestone)])
+        if due_on > today:
+            raise DomainError(
+                _(
+                    "Une situation « %(milestone)s » est déjà déclarée : avec une sortie le "
+                    "%(exit)s, son échéance (le %(due)s) ne serait pas encore passée."
+                )
+                % {
+                    "milestone": Milestone(milestone).label,
+                    "exit": _day(exit_date),
+                    "due": _day(due_on),
+                },
+                code="followup_not_due",
+            )
+    enrollments_upsert(records=[record], followup_source=FollowUp.Source.DECLARED)
+    locked.refresh_from_db()
+    logger.info("exit of enrollment %s declared by user %s", locked.pk, getattr(actor, "pk", None))
+    return locked

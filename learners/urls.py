@@ -6,6 +6,7 @@ app_name = "learners"
 
 urlpatterns = [
     path("apprenants/", views.enrollment_list, name="enrollment_list"),
+    path("apprenants/declarer/", views.enrollment_declare_view, name="enrollment_declare"),
     path("apprenants/suivis-a-faire/", views.followups_due_list, name="followups_due"),
     path("apprenants/inscriptions/<int:pk>/", views.enrollment_detail, name="enrollment_detail"),
     path("apprenants/<int:pk>/oublier/", views.learner_forget_confirm, name="learner_forget"),

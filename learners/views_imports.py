@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import organisation_member_required
 from gen_portal.errors import DomainError
 
 from .forms import LearnersUploadForm, TrainingsUploadForm
@@ -84,7 +85,7 @@ def _start(request, form, *, kind: str, organisation=None):
     return redirect("learners:import_job", pk=job.pk)
 
 
-@login_required
+@organisation_member_required
 @require_http_methods(["GET", "POST"])
 def upload(request):
     """learners.csv: members choose among their organisations; staff import for all."""

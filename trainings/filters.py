@@ -1,4 +1,5 @@
-"""Filters of the public catalogue (django-filter), read from the query string.
+"""Filters of the public catalogue and of the organisation's sessions (django-filter), read
+from the query string.
 
 The queryset comes from `selectors.catalogue`; every filter only narrows or sorts it, so the
 page costs the same number of queries whatever is chosen. A value the form refuses (an
@@ -16,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gen_portal.filters import NullsLastOrderingFilter
 
-from .forms import CatalogueFilterForm
+from .forms import CatalogueFilterForm, SessionFilterForm
 from .geo import DEPARTMENT_CHOICES, REGION_CHOICES
 from .jobs import JOB_CHOICES
-from .models import Training
+from .models import Session, Training
 from .selectors import search, today, with_session_between
 
 
@@ -140,3 +141,47 @@ class CatalogueFilter(django_filters.FilterSet):
 
     def filter_qpv(self, queryset, name, value):
         return queryset.filter(site_qpv=Training.SiteQpv.IN) if value else queryset
+
+
+class SessionPeriod:
+    UPCOMING = "a_venir"
+    RUNNING = "en_cours"
+    FINISHED = "terminees"
+    CHOICES = [
+        (UPCOMING, _("À venir")),
+        (RUNNING, _("En cours")),
+        (FINISHED, _("Terminées")),
+    ]
+
+
+class SessionFilter(django_filters.FilterSet):
+    """The sessions list of the organisation space: by training (the user's) and period."""
+
+    training = django_filters.ModelChoiceFilter(
+        label=_("Formation"), queryset=Training.objects.none(), empty_label=_("Toutes")
+    )
+    period = django_filters.ChoiceFilter(
+        label=_("Période"),
+        choices=SessionPeriod.CHOICES,
+        method="filter_period",
+        empty_label=_("Toutes"),
+    )
+
+    class Meta:
+        model = Session
+        fields = ["training", "period"]
+        form = SessionFilterForm
+
+    def __init__(self, *args, user, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.filters["training"].queryset = Training.objects.of_user(user).order_by("code")
+
+    def filter_period(self, queryset, name, value):
+        if value == SessionPeriod.UPCOMING:
+            return queryset.filter(start_date__gt=self.today)
+        if value == SessionPeriod.RUNNING:
+            return queryset.filter(start_date__lte=self.today, end_date__gte=self.today)
+        if value == SessionPeriod.FINISHED:
+            return queryset.filter(end_date__lt=self.today)
+        return queryset

@@ -229,6 +229,21 @@ class Label(models.Model):
         return self.status == self.Status.ACTIVE and self.start_date <= day <= self.end_date
 
 
+class SessionQuerySet(models.QuerySet):
+    def of_user(self, user):
+        """Sessions of the trainings of the organisations `user` belongs to; everything for
+        staff. A subquery, not a join: no duplicate rows under an aggregate."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(
+            training__organisation__in=Organisation.objects.filter(memberships__user=user).values(
+                "pk"
+            )
+        )
+
+
 class Session(models.Model):
     training = models.ForeignKey(
         Training, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("formation")
@@ -237,6 +252,8 @@ class Session(models.Model):
     end_date = models.DateField(_("fin"))
     capacity = models.PositiveSmallIntegerField(_("places"), null=True, blank=True)
     place = models.CharField(_("lieu"), max_length=255, blank=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("session")

@@ -1,5 +1,5 @@
 """Reads of the public catalogue: the trainings labelled today, their search and their
-counts by area.
+counts by area; and, at the end, the sessions of the organisation space.
 
 "Labelled today" is computed at query time from the labels' dates and withdrawal
 (`LabelQuerySet.active_on`), never from the status the nightly `labels_expire` task writes:
@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 
 from .geo import DEPARTMENTS, REGIONS
@@ -165,3 +166,27 @@ def public_organisations(day: datetime.date | None = None) -> QuerySet[Organisat
     public page."""
     has_labelled = labelled_trainings(day).filter(organisation=OuterRef("pk"))
     return Organisation.objects.filter(Exists(has_labelled))
+
+
+# --- organisation space: sessions -----------------------------------------------------------
+
+
+def sessions_for(user) -> QuerySet[Session]:
+    """The sessions `user` may see (their organisations'; every one for staff), with their
+    training and the number of enrollments declared in each, latest start first; one query
+    whatever the number of rows."""
+    return (
+        Session.objects.of_user(user)
+        .select_related("training")
+        .annotate(enrollment_count=Count("enrollments"))
+        .order_by("-start_date", "training__code", "pk")
+    )
+
+
+def get_session_for(user, pk: int) -> Session:
+    """The session, if `user` belongs to its training's organisation (or is staff); 404
+    otherwise, whether or not it exists."""
+    session = Session.objects.of_user(user).select_related("training").filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    return session

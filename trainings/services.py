@@ -159,6 +159,32 @@ def label_withdraw(*, label: Label, reason: str, actor: User) -> Label:
     return label
 
 
+def _session_check(
+    *,
+    training_id: int,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    capacity: int | None,
+    exclude: Session | None = None,
+) -> None:
+    if end_date < start_date:
+        raise DomainError(_("La fin de la session précède son début."), code="dates")
+    if capacity is not None and capacity < 1:
+        raise DomainError(_("Le nombre de places doit être d'au moins 1."), code="capacity")
+    others = Session.objects.filter(training_id=training_id, start_date=start_date)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise DomainError(
+            _(
+                "Une autre session de cette formation commence déjà le %(date)s : modifiez-la "
+                "plutôt que d'en déclarer une seconde."
+            )
+            % {"date": start_date.strftime("%d/%m/%Y")},
+            code="session_exists",
+        )
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -168,13 +194,52 @@ def session_create(
     capacity: int | None = None,
     place: str = "",
 ) -> Session:
-    if end_date < start_date:
-        raise DomainError(_("La fin de la session précède son début."), code="dates")
-    session, created = Session.objects.get_or_create(
-        training=training,
-        start_date=start_date,
-        defaults={"end_date": end_date, "capacity": capacity, "place": place},
+    """Create a session (cohort) of `training`. A session of the training starting the same
+    day is the same one: given again with the same details, it is returned unchanged (a
+    replayed form, a demo loaded twice); with other details, refused, so nothing the user
+    typed is silently dropped."""
+    place = place.strip()
+    existing = Session.objects.filter(training=training, start_date=start_date).first()
+    if existing is not None and (existing.end_date, existing.capacity, existing.place) == (
+        end_date,
+        capacity,
+        place,
+    ):
+        return existing
+    _session_check(
+        training_id=training.pk, start_date=start_date, end_date=end_date, capacity=capacity
     )
-    if created:
-        open_data_refresh_on_commit()
+    session = Session.objects.create(
+        training=training, start_date=start_date, end_date=end_date, capacity=capacity, place=place
+    )
+    # Upcoming sessions are in the public catalogue and the open data.
+    open_data_refresh_on_commit()
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *,
+    session: Session,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    capacity: int | None = None,
+    place: str = "",
+) -> Session:
+    """Change the dates, capacity or place of a session. Its training never changes: its
+    enrollments were declared in that training."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    _session_check(
+        training_id=session.training_id,
+        start_date=start_date,
+        end_date=end_date,
+        capacity=capacity,
+        exclude=session,
+    )
+    session.start_date = start_date
+    session.end_date = end_date
+    session.capacity = capacity
+    session.place = place.strip()
+    session.save(update_fields=["start_date", "end_date", "capacity", "place"])
+    open_data_refresh_on_commit()
     return session

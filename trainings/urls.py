@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, staff
+from .views import catalogue, sessions, staff
 
 app_name = "trainings"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("formations/", catalogue.catalogue, name="catalogue"),
     path("formations/<str:code>/", catalogue.training_detail, name="training_detail"),
     path("organismes/<int:pk>/", catalogue.organisation_detail, name="organisation_detail"),
+    # Organisation space: the sessions of its trainings.
+    path("sessions/", sessions.session_list, name="session_list"),
+    path("sessions/nouvelle/", sessions.session_create_view, name="session_create"),
+    path("sessions/<int:pk>/modifier/", sessions.session_edit, name="session_edit"),
     # Staff: labels of a training and their withdrawal.
     path(
         "equipe/formations/<int:pk>/labels/",

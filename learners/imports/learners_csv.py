@@ -71,6 +71,7 @@ MILESTONE_COLUMNS = (
     ("situation_m6", "m6"),
     ("situation_m12", "m12"),
 )
+_MILESTONE_COLUMN = {milestone: column for column, milestone in MILESTONE_COLUMNS}
 
 # Every reason this import can give (the tests hold one case per reason).
 REASONS = frozenset(
@@ -333,21 +334,19 @@ class _Run:
             if situation is not None:
                 followups[milestone] = situation
 
-        # Rules between cells of the row.
+        # Rules between cells of the row (the declaration forms check the same ones).
         index = self.columns.index
         exit_cell = fields[index["exit_date"]].strip() if "exit_date" in index else ""
-        if exit_date and entry_date and exit_date < entry_date:
-            report.add(line, "exit_date", exit_cell, "exit_before_entry")
-        if exit_date and exit_reason == "":
-            report.add(line, "exit_reason", "", "exit_reason_required")
-        if not exit_cell:
-            if exit_reason:
-                raw = fields[index["exit_reason"]].strip()
-                report.add(line, "exit_reason", raw, "exit_reason_without_exit")
-            for column, milestone in MILESTONE_COLUMNS:
-                if milestone in followups:
-                    raw = fields[index[column]].strip()
-                    report.add(line, column, raw, "situation_without_exit")
+        for name, reason in values.enrollment_problems(
+            entry_date=entry_date,
+            exit_date=exit_date,
+            exit_given=bool(exit_cell),
+            exit_reason=exit_reason,
+            milestones=followups,
+        ):
+            column = _MILESTONE_COLUMN.get(name, name)
+            raw = fields[index[column]].strip() if column in index else ""
+            report.add(line, column, raw, reason)
 
         if report.error_count != errors_before:
             return None

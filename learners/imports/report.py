@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 
@@ -258,6 +259,15 @@ class Report:
         buffer = io.StringIO()
         self.write_csv(buffer)
         return buffer.getvalue()
+
+
+def reason_sentence(code: str, **params) -> str:
+    """The reason of `code` as a sentence of its own, for a form field or a refused
+    declaration: the screens explain a rule in the words of the import's report."""
+    message = str(REASONS[code])
+    if params:
+        message %= params
+    return capfirst(message) + "."
 
 
 def _neutralise_formula(value: str) -> str:

@@ -253,3 +253,32 @@ def duration_months(raw: str) -> int:
     ):
         raise Invalid("duration", min=MIN_DURATION_MONTHS, max=MAX_DURATION_MONTHS)
     return int(value)
+
+
+# --- rules between the values of one enrollment ---------------------------------------------
+# The learners.csv import checks them between the cells of a row, the declaration forms
+# (learners/forms.py) and services between their fields: one definition for both.
+
+
+def enrollment_problems(
+    *,
+    entry_date: datetime.date | None,
+    exit_date: datetime.date | None,
+    exit_given: bool,
+    exit_reason: str | None,
+    milestones=(),
+) -> list[tuple[str, str]]:
+    """The (field, reason code) pairs an enrollment breaks, in the order the report lists
+    them. `field` is `exit_date`, `exit_reason` or a milestone code of `milestones` (those
+    given a situation). A None value was unreadable and is not judged again; `exit_given`
+    says whether an exit date was given at all, readable or not."""
+    problems = []
+    if exit_date and entry_date and exit_date < entry_date:
+        problems.append(("exit_date", "exit_before_entry"))
+    if exit_date and exit_reason == "":
+        problems.append(("exit_reason", "exit_reason_required"))
+    if not exit_given:
+        if exit_reason:
+            problems.append(("exit_reason", "exit_reason_without_exit"))
+        problems.extend((milestone, "situation_without_exit") for milestone in milestones)
+    return problems

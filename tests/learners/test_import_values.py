@@ -258,3 +258,40 @@ def test_commune_codes():
     assert refused(values.commune, "940") == "commune"
     assert values.commune_in_department("94028", "94")
     assert not values.commune_in_department("75056", "94")
+
+
+# --- rules between the values of one enrollment (the import's and the forms') ---------------
+
+ENTRY = datetime.date(2025, 1, 6)
+
+
+@pytest.mark.parametrize(
+    ("exit_date", "exit_given", "exit_reason", "milestones", "expected"),
+    [
+        (datetime.date(2025, 6, 27), True, "completed", ["exit", "m3"], []),
+        (None, False, "", [], []),
+        (datetime.date(2025, 1, 5), True, "completed", [], [("exit_date", "exit_before_entry")]),
+        (datetime.date(2025, 6, 27), True, "", [], [("exit_reason", "exit_reason_required")]),
+        (None, False, "dropout", [], [("exit_reason", "exit_reason_without_exit")]),
+        (
+            None,
+            False,
+            "",
+            ["exit", "m6"],
+            [("exit", "situation_without_exit"), ("m6", "situation_without_exit")],
+        ),
+        # An unreadable exit date (None, yet given) or reason (None) is not judged again.
+        (None, True, "", ["m3"], []),
+        (datetime.date(2025, 6, 27), True, None, [], []),
+    ],
+)
+def test_enrollment_problems(exit_date, exit_given, exit_reason, milestones, expected):
+    problems = values.enrollment_problems(
+        entry_date=ENTRY,
+        exit_date=exit_date,
+        exit_given=exit_given,
+        exit_reason=exit_reason,
+        milestones=milestones,
+    )
+
+    assert problems == expected

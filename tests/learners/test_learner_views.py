@@ -214,3 +214,15 @@ def test_staff_can_forget_any_learner(staff_client, enrollment_b):
     response = staff_client.post(reverse("learners:learner_forget", args=[enrollment_b.learner.pk]))
     assert response.status_code == 302
     assert not Learner.objects.filter(pk=enrollment_b.learner.pk).exists()
+
+
+@pytest.mark.parametrize("name", ["learners:enrollment_list", "learners:followups_due"])
+def test_organisation_pages_are_404_for_accounts_without_an_organisation(committee_client, name):
+    assert committee_client.get(reverse(name)).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["learners:enrollment_list", "learners:followups_due"])
+def test_organisation_pages_send_anonymous_visitors_to_the_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]

@@ -1,2 +1,2 @@
-"""Pages of the trainings app: the public catalogue (`catalogue`) and the staff label pages
-(`staff`)."""
+"""Pages of the trainings app: the public catalogue (`catalogue`), the staff label pages
+(`staff`) and the sessions of the organisation space (`sessions`)."""
