@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from trainings.geo import DEPARTMENT_CHOICES, REGION_CHOICES
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
@@ -29,3 +32,17 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         if not value:
             return qs if self.default is None else qs.order_by(*self.default, self.tie_breaker)
         return qs.order_by(*[self.get_ordering_value(param) for param in value], self.tie_breaker)
+
+
+def region_filter(**kwargs) -> django_filters.ChoiceFilter:
+    """The region of a training's site, on a queryset annotated or fielded `region_code`."""
+    options = {"field_name": "region_code", "empty_label": _("Toutes les régions"), **kwargs}
+    return django_filters.ChoiceFilter(label=_("Région"), choices=REGION_CHOICES, **options)
+
+
+def department_filter(**kwargs) -> django_filters.ChoiceFilter:
+    """The department of a training's site (`department_code`)."""
+    options = {"field_name": "department_code", "empty_label": _("Tous les départements"), **kwargs}
+    return django_filters.ChoiceFilter(
+        label=_("Département"), choices=DEPARTMENT_CHOICES, **options
+    )

@@ -7,8 +7,7 @@ narrow and sort it, so the page costs the same number of queries whatever is cho
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from gen_portal.filters import NullsLastOrderingFilter
-from trainings.geo import DEPARTMENT_CHOICES, REGION_CHOICES
+from gen_portal.filters import NullsLastOrderingFilter, department_filter, region_filter
 
 from . import selectors
 from .forms.committee import WorkQueueFilterForm
@@ -51,18 +50,8 @@ class WorkQueueFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("État"), choices=QUEUE_STATES, empty_label=_("Tous les états")
     )
-    region = django_filters.ChoiceFilter(
-        label=_("Région"),
-        field_name="region_code",
-        choices=REGION_CHOICES,
-        empty_label=_("Toutes les régions"),
-    )
-    department = django_filters.ChoiceFilter(
-        label=_("Département"),
-        field_name="department_code",
-        choices=DEPARTMENT_CHOICES,
-        empty_label=_("Tous les départements"),
-    )
+    region = region_filter()
+    department = department_filter()
     score_min = django_filters.NumberFilter(
         label=_("Note pondérée minimale (%)"), field_name="weighted_score", lookup_expr="gte"
     )

@@ -15,10 +15,9 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gen_portal.filters import NullsLastOrderingFilter
+from gen_portal.filters import NullsLastOrderingFilter, department_filter, region_filter
 
 from .forms import CatalogueFilterForm, SessionFilterForm
-from .geo import DEPARTMENT_CHOICES, REGION_CHOICES
 from .jobs import JOB_CHOICES
 from .models import Session, Training
 from .selectors import search, today, with_session_between
@@ -62,18 +61,8 @@ class CatalogueFilter(django_filters.FilterSet):
         max_length=100,
         help_text=_("Intitulé, organisme ou métier visé, avec ou sans accents."),
     )
-    region = django_filters.ChoiceFilter(
-        label=_("Région"),
-        field_name="region_code",
-        choices=REGION_CHOICES,
-        empty_label=_("Toutes les régions"),
-    )
-    department = django_filters.ChoiceFilter(
-        label=_("Département"),
-        field_name="department_code",
-        choices=DEPARTMENT_CHOICES,
-        empty_label=_("Tous les départements"),
-    )
+    region = region_filter()
+    department = department_filter()
     job = django_filters.ChoiceFilter(
         label=_("Métier visé"),
         choices=JOB_CHOICES,
