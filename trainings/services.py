@@ -243,3 +243,22 @@ def session_update(
     session.save(update_fields=["start_date", "end_date", "capacity", "place"])
     open_data_refresh_on_commit()
     return session
+
+
+@transaction.atomic
+def session_delete(*, session: Session) -> None:
+    """Remove a session announced by mistake (it leaves the catalogue and the open data).
+
+    Refused once an enrollment points to it: deleting would silently detach those learners
+    from their cohort (the foreign key is SET_NULL), which is a loss of declared data."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.enrollments.exists():
+        raise DomainError(
+            _(
+                "Cette session a des inscriptions : elle ne peut pas être supprimée. "
+                "Corrigez plutôt ses dates ou son lieu."
+            ),
+            code="session_has_enrollments",
+        )
+    session.delete()
+    open_data_refresh_on_commit()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/", sessions.session_list, name="session_list"),
     path("sessions/nouvelle/", sessions.session_create_view, name="session_create"),
     path("sessions/<int:pk>/modifier/", sessions.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/supprimer/", sessions.session_delete_view, name="session_delete"),
     # Staff: labels of a training and their withdrawal.
     path(
         "equipe/formations/<int:pk>/labels/",

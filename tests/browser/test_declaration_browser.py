@@ -140,3 +140,12 @@ def test_member_declares_a_session_a_learner_an_exit_and_a_situation(
         FollowUp.objects.filter(enrollment=enrollment).values_list("milestone", "situation")
     )
     assert situations == {"exit": "job_seeking", "m3": "cdi"}
+
+    # 5. The session now has a learner: it can no longer be deleted, and the page says why.
+    session = enrollment.session or Session.objects.get(training=enrollment.training)
+    page.goto(f"{base}/sessions/{session.pk}/supprimer/")
+    expect(
+        page.get_by_role("heading", name="Cette session ne peut pas être supprimée")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Supprimer la session")).to_have_count(0)
+    assert_no_axe_violations(page)

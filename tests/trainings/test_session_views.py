@@ -332,3 +332,66 @@ def test_a_member_without_trainings_is_told_why_there_is_nothing_to_declare(appl
     content = response.content.decode()
     assert "pas encore de formation sur le portail" in content
     assert CREATE not in content
+
+
+# --- deleting a session announced by mistake -----------------------------------------------
+
+
+def _delete(session) -> str:
+    return reverse("trainings:session_delete", args=[session.pk])
+
+
+def test_member_deletes_a_session_without_enrollments(
+    applicant_client, session_a, django_capture_on_commit_callbacks
+):
+    confirm = applicant_client.get(_delete(session_a))
+    assert confirm.status_code == 200
+    assert "Supprimer la session" in confirm.content.decode()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = applicant_client.post(_delete(session_a))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}?training={session_a.training_id}"
+    assert not Session.objects.filter(pk=session_a.pk).exists()
+    assert len(callbacks) == 1  # the open-data files are regenerated once it commits
+
+
+def test_a_session_with_enrollments_is_kept_with_the_reason(applicant_client, session_a, org_a):
+    EnrollmentFactory(
+        learner=LearnerFactory(organisation=org_a), training=session_a.training, session=session_a
+    )
+
+    confirm = applicant_client.get(_delete(session_a))
+    assert "Supprimer la session" not in confirm.content.decode()
+    response = applicant_client.post(_delete(session_a), follow=True)
+
+    assert Session.objects.filter(pk=session_a.pk).exists()
+    assert "Cette session a des inscriptions" in response.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_deleting_another_organisations_session_is_404(applicant_client, session_b, method):
+    response = getattr(applicant_client, method)(_delete(session_b))
+
+    assert response.status_code == 404
+    assert Session.objects.filter(pk=session_b.pk).exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_deleting_a_session_is_404_for_a_committee_member(committee_client, session_a, method):
+    assert getattr(committee_client, method)(_delete(session_a)).status_code == 404
+    assert Session.objects.filter(pk=session_a.pk).exists()
+
+
+def test_deleting_a_session_sends_anonymous_visitors_to_the_login(client, session_a):
+    response = client.post(_delete(session_a))
+
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+    assert Session.objects.filter(pk=session_a.pk).exists()
+
+
+def test_staff_may_delete_any_session(staff_client, session_b):
+    assert staff_client.post(_delete(session_b)).status_code == 302
+    assert not Session.objects.filter(pk=session_b.pk).exists()

@@ -3,7 +3,7 @@ their declaration or correction.
 
 Members of the training's organisation, and staff (every organisation); anyone else signed
 in gets 404 (`organisation_member_required`, then `get_session_for`). Thin views: parse,
-authorize, call `session_create` / `session_update`, respond.
+authorize, call `session_create` / `session_update` / `session_delete`, respond.
 """
 
 from django.contrib import messages
@@ -22,7 +22,7 @@ from ..filters import SessionFilter
 from ..forms import SessionForm
 from ..models import Training
 from ..selectors import get_session_for, sessions_for
-from ..services import session_create, session_update
+from ..services import session_create, session_delete, session_update
 
 PAGE_SIZE = 50
 
@@ -119,4 +119,30 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "trainings/sessions/form.html",
         {"form": form, "session": session, "has_trainings": True},
+    )
+
+
+@organisation_member_required
+@require_http_methods(["GET", "POST"])
+def session_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks for confirmation (GET), then deletes (POST); a session with enrollments is kept
+    and the page says why."""
+    session = get_session_for(request.user, pk)
+    has_enrollments = session.enrollments.exists()
+    if request.method == "POST":
+        training_id, code = session.training_id, session.training.code
+        try:
+            session_delete(session=session)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Session de la formation %(code)s supprimée.") % {"code": code}
+            )
+            return redirect(_list_url(training_id))
+        has_enrollments = True
+    return render(
+        request,
+        "trainings/sessions/delete.html",
+        {"session": session, "has_enrollments": has_enrollments},
     )
