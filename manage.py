@@ -4,9 +4,18 @@
 import os
 import sys
 
+# Commands that only compare the models with the migration files: they sign nothing, serve
+# nothing and read no production setting, so a bare clone (CI, a pre-commit hook, a reviewer)
+# runs them with the development defaults instead of having to invent a SECRET_KEY. An
+# explicit DEBUG=0 still demands the full production configuration.
+CONFIGURATION_FREE_COMMANDS = {"makemigrations"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gen_portal.settings")
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command in CONFIGURATION_FREE_COMMANDS and not os.environ.get("SECRET_KEY"):
+        os.environ.setdefault("DEBUG", "1")
     from gen_portal.config import ConfigError
 
     try:

@@ -146,3 +146,17 @@ def test_env_example_documents_every_variable_settings_read():
     assert read - documented == set()
     # Read by the test fixtures rather than by settings.py.
     assert {"REQUIRE_SERVICES", "CHROMIUM_PATH"} <= documented
+
+
+def test_makemigrations_check_runs_on_a_bare_clone(tmp_path):
+    # No DEBUG, no SECRET_KEY: comparing models with migrations needs no production setting.
+    result = run_manage(tmp_path, "makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "No changes detected" in result.stdout
+
+
+def test_makemigrations_with_debug_explicitly_off_still_demands_the_secret_key(tmp_path):
+    result = run_manage(tmp_path, "makemigrations", "--check", "--dry-run", DEBUG="0")
+
+    assert_one_line_naming(result, "SECRET_KEY")
