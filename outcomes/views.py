@@ -20,6 +20,7 @@ from django.views.decorators.http import condition, require_GET
 from outcomes.indicators.catalogue import (
     ALL,
     BY_CODE,
+    HEADLINE_CODES,
     REASON_DISPLAY,
     Dimension,
     Reason,
@@ -40,18 +41,6 @@ from outcomes.open_data import datasets
 from outcomes.open_data.services import FILES
 from trainings.geo import region_name
 
-# Headline national figures, in this order.
-HEADLINE_CODES = (
-    "learners_total",
-    "entrants",
-    "women_share",
-    "neet_share",
-    "qpv_resident_share",
-    "free_access_share",
-    "positive_exit_rate_m3",
-    "labelled_trainings",
-    "qpv_training_share",
-)
 # Columns of the table by region (period `all`).
 REGION_CODES = ("entrants", "women_share", "neet_share", "positive_exit_rate_m3")
 # Disclosure control of a cell of these breakdowns depends only on cells of these breakdowns

@@ -23,7 +23,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
-from outcomes.indicators.catalogue import ALL, BY_CODE, Dimension, Indicator, Kind, entrant_targets
+from outcomes.indicators.catalogue import (
+    ALL,
+    BY_CODE,
+    HEADLINE_CODES,
+    Dimension,
+    Indicator,
+    Kind,
+    entrant_targets,
+)
 from trainings.geo import DEPARTMENTS, department_name, region_name
 
 from . import selectors
@@ -310,7 +318,7 @@ def tiles(cells: dict, as_of: datetime.date) -> list[Tile]:
     """The headline figures: since the beginning, except entrants, taken in the as-of year
     against that year's target."""
     out = []
-    for code in selectors.TILE_CODES:
+    for code in HEADLINE_CODES:
         indicator = BY_CODE[code]
         period = str(as_of.year) if code == "entrants" else ALL
         key = (code, ALL, Dimension.YEAR.value, period) if period != ALL else (code, ALL, "", "")

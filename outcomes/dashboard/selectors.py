@@ -35,7 +35,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from labelling.models import Call, Decision
-from outcomes.indicators.catalogue import ALL, Dimension
+from outcomes.indicators.catalogue import ALL, HEADLINE_CODES, Dimension
 from outcomes.indicators.engine import Context
 from outcomes.indicators.selectors import FIGURES, latest_published_run
 from outcomes.models import IndicatorRun, IndicatorValue
@@ -43,18 +43,6 @@ from trainings.models import Training
 
 # --- what the page reads ----------------------------------------------------------------------
 
-# Headline tiles, in this order (the article's figures, then the network).
-TILE_CODES = (
-    "learners_total",
-    "entrants",
-    "women_share",
-    "neet_share",
-    "qpv_resident_share",
-    "free_access_share",
-    "positive_exit_rate_m3",
-    "labelled_trainings",
-    "qpv_training_share",
-)
 HEADLINE_OUTCOME = "positive_exit_rate_m3"
 HEADLINE_COVERAGE = "followup_coverage_m3"
 # Yearly trends: counts as bars, rates as lines.
@@ -62,7 +50,7 @@ TREND_COUNT_CODES = ("entrants", "learners_total", "labelled_trainings")
 TREND_PROFILE_CODES = ("women_share", "neet_share", "qpv_resident_share", "free_access_share")
 TREND_OUTCOME_CODES = (HEADLINE_OUTCOME, HEADLINE_COVERAGE, "dropout_rate")
 NATIONAL_CODES = tuple(
-    dict.fromkeys((*TILE_CODES, *TREND_COUNT_CODES, *TREND_PROFILE_CODES, *TREND_OUTCOME_CODES))
+    dict.fromkeys((*HEADLINE_CODES, *TREND_COUNT_CODES, *TREND_PROFILE_CODES, *TREND_OUTCOME_CODES))
 )
 # Columns of the tables by region and by department (and the map's choices).
 GEO_CODES = (

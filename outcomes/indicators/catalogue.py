@@ -426,6 +426,22 @@ def target_for(indicator: Indicator, *, period: str, dimension: str, key: str) -
 
 
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in CATALOGUE}
+
+# The headline national figures, in the order every page shows them: the article's figures
+# (learners, entrants, women, NEET, QPV residents, free access, positive exits), then the
+# network (labelled trainings, trainings in a QPV). The public page and the staff
+# dashboard both read this list.
+HEADLINE_CODES: tuple[str, ...] = (
+    "learners_total",
+    "entrants",
+    "women_share",
+    "neet_share",
+    "qpv_resident_share",
+    "free_access_share",
+    "positive_exit_rate_m3",
+    "labelled_trainings",
+    "qpv_training_share",
+)
 ORDER: dict[str, int] = {indicator.code: index for index, indicator in enumerate(CATALOGUE)}
 DIMENSION_ORDER: dict[str, int] = {
     dimension.value: index for index, dimension in enumerate(Dimension)
