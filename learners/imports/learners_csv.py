@@ -42,7 +42,7 @@ from .reading import (
     map_header,
     open_table,
 )
-from .report import DEFAULT_MAX_ERRORS, Report
+from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
 
 logger = logging.getLogger(__name__)
 
@@ -139,24 +139,10 @@ class Importer:
 
 
 @dataclass
-class LearnersImportResult:
-    report: Report
-    rows: int = 0  # data rows read (the header and blank lines not counted)
+class LearnersImportResult(ImportResult):
     learners: int = 0  # distinct learners written (created or updated)
     enrollments: int = 0
     followups: int = 0  # follow-up situations written
-    encoding: str = ""
-    delimiter: str = ""
-    # A validate-only run wrote nothing: its counts are what the import will write.
-    validated_only: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.report.ok
-
-    @property
-    def errors(self) -> list:
-        return self.report.errors
 
     def counts(self) -> dict[str, int]:
         return {

@@ -276,3 +276,24 @@ def _neutralise_formula(value: str) -> str:
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value
+
+
+@dataclass
+class ImportResult:
+    """What both imports return: the report and how the file was read. The imports add
+    their counts; `ok` says whether the file was accepted (no row refused)."""
+
+    report: Report
+    rows: int = 0  # data rows read (the header and blank lines not counted)
+    encoding: str = ""
+    delimiter: str = ""
+    # A validate-only run wrote nothing: its counts are what the import will write.
+    validated_only: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def errors(self) -> list:
+        return self.report.errors

@@ -48,7 +48,7 @@ from .reading import (
     map_header,
     open_table,
 )
-from .report import DEFAULT_MAX_ERRORS, Report
+from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +127,7 @@ _TRAINING_FIELDS = (
 
 
 @dataclass
-class TrainingsImportResult:
-    report: Report
-    rows: int = 0
+class TrainingsImportResult(ImportResult):
     organisations_created: int = 0
     organisations_updated: int = 0
     trainings_created: int = 0
@@ -141,19 +139,8 @@ class TrainingsImportResult:
     organisations: int = 0
     trainings: int = 0
     labels: int = 0
-    encoding: str = ""
-    delimiter: str = ""
-    # A validate-only run wrote nothing: `*_created` then say what the import would create
-    # (labels and updates are only known while writing).
-    validated_only: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.report.ok
-
-    @property
-    def errors(self) -> list:
-        return self.report.errors
+    # After a validate-only run, `*_created` say what the import would create (labels and
+    # updates are only known while writing).
 
     def counts(self) -> dict[str, int]:
         return {
