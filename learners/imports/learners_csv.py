@@ -32,17 +32,16 @@ from trainings.models import Training
 from ..models import Learner
 from ..services import BATCH_SIZE, EnrollmentRecord, enrollments_upsert
 from . import values
-from .progress import VALIDATE, WRITE, ImportProgress, ProgressCallback
+from .progress import VALIDATE, WRITE, ProgressCallback
 from .reading import (
     Source,
-    UnreadableFile,
     as_source,
     check_shape,
-    detect_encoding,
     map_header,
     open_table,
 )
 from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
+from .run import ImportRun, SourceChanged
 
 logger = logging.getLogger(__name__)
 
@@ -173,10 +172,6 @@ class LearnersImportResult(ImportResult):
         )
 
 
-class _SourceChanged(Exception):
-    """The second pass did not read what the first validated."""
-
-
 def _forget_debug_queries() -> None:
     # With DEBUG on, Django keeps the SQL of the last 9,000 queries, and the SQL of one
     # batch insert is hundreds of kilobytes: a long import would hold gigabytes of it. Kept
@@ -228,7 +223,7 @@ class _Trainings:
         return self.exact.get(code) or self.folded.get(code.lower())
 
 
-class _Run:
+class _Run(ImportRun):
     def __init__(
         self,
         *,
@@ -240,14 +235,16 @@ class _Run:
         today: datetime.date | None,
         validate_only: bool = False,
     ):
-        self.source = source
-        self.validate_only = validate_only
+        super().__init__(
+            source=source,
+            progress=progress,
+            max_errors=max_errors,
+            validate_only=validate_only,
+            result=LearnersImportResult,
+        )
         self.importer = importer
-        self.progress = progress
         self.batch_size = batch_size
         self.today = today
-        self.report = Report(max_errors=max_errors)
-        self.result = LearnersImportResult(report=self.report)
         self.trainings = _Trainings(importer)
         self.unknown_training = "training_unknown" if importer.is_staff else "training_forbidden"
         # Across rows: digests of (training, learner_ref, entry date) seen, and per learner
@@ -389,18 +386,10 @@ class _Run:
 
     # --- the two passes ------------------------------------------------------------------
 
-    def notify(self, phase: str, rows_done: int, bytes_done: int) -> None:
-        if self.progress is not None:
-            total = self.result.rows if phase == WRITE else None
-            self.progress(ImportProgress(phase, rows_done, total, bytes_done, self.source.size))
-
     def run(self) -> LearnersImportResult:
-        try:
-            encoding, self.fingerprint = detect_encoding(self.source)
-        except UnreadableFile as error:
-            self.report.add(error.line, "", "", "encoding")
+        encoding = self.detect_encoding()
+        if encoding is None:
             return self.result
-        self.result.encoding = encoding
         if not self.validate(encoding):
             return self.result
         if self.validate_only:
@@ -418,7 +407,7 @@ class _Run:
                 followup_source=FollowUp.Source.IMPORT,
                 batch_size=self.batch_size,
             )
-        except _SourceChanged:
+        except SourceChanged:
             self.report.add(0, "", "", "source_changed")
             return self.result
         except (DatabaseError, DomainError):
@@ -471,7 +460,7 @@ class _Run:
         """The validated file again, as records, a batch at a time."""
         with open_table(self.source, encoding) as table:
             if table is None or table.delimiter != self.result.delimiter:
-                raise _SourceChanged
+                raise SourceChanged
             if (
                 map_header(
                     table.header,
@@ -481,14 +470,14 @@ class _Run:
                 )
                 != self.columns
             ):
-                raise _SourceChanged
+                raise SourceChanged
             scratch = Report(max_errors=1)
             batch: list[_Row] = []
             done = 0
             for line, fields in table.rows():
                 row = None if fields is None else self.parse(line, fields, scratch)
                 if row is None:
-                    raise _SourceChanged
+                    raise SourceChanged
                 batch.append(row)
                 if len(batch) == self.batch_size:
                     _forget_debug_queries()  # of the batch written before this one
@@ -498,7 +487,7 @@ class _Run:
                     batch = []
             # Raised inside the writer's transaction, so everything written rolls back.
             if done + len(batch) != self.result.rows or table.fingerprint() != self.fingerprint:
-                raise _SourceChanged
+                raise SourceChanged
             if batch:
                 yield from self.complete(batch)
 
@@ -509,7 +498,7 @@ class _Run:
             try:
                 sex, birth_year = self.merged_learner(row)
             except KeyError:
-                raise _SourceChanged from None
+                raise SourceChanged from None
             if not sex or birth_year is None:
                 missing.setdefault(row.organisation_id, []).append(row.learner_ref)
             records.append(

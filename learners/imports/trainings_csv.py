@@ -38,17 +38,16 @@ from trainings.models import Label, Organisation, Training
 from trainings.services import label_grant, organisation_create, training_create
 
 from . import values
-from .progress import VALIDATE, WRITE, ImportProgress, ProgressCallback
+from .progress import VALIDATE, WRITE, ProgressCallback
 from .reading import (
     Source,
-    UnreadableFile,
     as_source,
     check_shape,
-    detect_encoding,
     map_header,
     open_table,
 )
 from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
+from .run import ImportRun, SourceChanged
 
 logger = logging.getLogger(__name__)
 
@@ -181,10 +180,6 @@ class TrainingsImportResult(ImportResult):
         )
 
 
-class _SourceChanged(Exception):
-    pass
-
-
 @dataclass(frozen=True, slots=True)
 class _Row:
     line: int
@@ -197,7 +192,7 @@ class _Row:
     call: str
 
 
-class _Run:
+class _Run(ImportRun):
     def __init__(
         self,
         *,
@@ -206,11 +201,13 @@ class _Run:
         max_errors,
         validate_only: bool = False,
     ):
-        self.source = source
-        self.progress = progress
-        self.validate_only = validate_only
-        self.report = Report(max_errors=max_errors)
-        self.result = TrainingsImportResult(report=self.report)
+        super().__init__(
+            source=source,
+            progress=progress,
+            max_errors=max_errors,
+            validate_only=validate_only,
+            result=TrainingsImportResult,
+        )
         # Trainings are counted in thousands at most: their codes are loaded once.
         self.existing = {
             code.lower(): (pk, siret)
@@ -357,18 +354,10 @@ class _Run:
 
     # --- the two passes ------------------------------------------------------------------
 
-    def notify(self, phase: str, rows_done: int, bytes_done: int) -> None:
-        if self.progress is not None:
-            total = self.result.rows if phase == WRITE else None
-            self.progress(ImportProgress(phase, rows_done, total, bytes_done, self.source.size))
-
     def run(self) -> TrainingsImportResult:
-        try:
-            encoding, self.fingerprint = detect_encoding(self.source)
-        except UnreadableFile as error:
-            self.report.add(error.line, "", "", "encoding")
+        encoding = self.detect_encoding()
+        if encoding is None:
             return self.result
-        self.result.encoding = encoding
         if not self.validate(encoding):
             return self.result
         self.result.organisations = len(self.first_organisation)
@@ -387,7 +376,7 @@ class _Run:
         try:
             with transaction.atomic():
                 self.write(encoding, counts)
-        except _SourceChanged:
+        except SourceChanged:
             self.report.add(0, "", "", "source_changed")
             return self.result
         except (DatabaseError, DomainError):
@@ -459,13 +448,13 @@ class _Run:
                 )
                 != self.columns
             ):
-                raise _SourceChanged
+                raise SourceChanged
             scratch = Report(max_errors=1)
             done = 0
             for line, fields in table.rows():
                 row = None if fields is None else self.parse(line, fields, scratch)
                 if row is None:
-                    raise _SourceChanged
+                    raise SourceChanged
                 organisation = organisations.get(row.siret)
                 if organisation is None:
                     organisation = organisations[row.siret] = self.write_organisation(row, counts)
@@ -480,7 +469,7 @@ class _Run:
                 if done % PROGRESS_EVERY == 0:
                     self.notify(WRITE, done, table.bytes_read)
             if done != self.result.rows or table.fingerprint() != self.fingerprint:
-                raise _SourceChanged
+                raise SourceChanged
         self.notify(WRITE, done, self.source.size or 0)
 
     # --- writes (inside the import's transaction) ----------------------------------------
