@@ -1,11 +1,16 @@
 import pytest
-from django.apps import apps
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from learners.models import Enrollment, ImportJob, Learner
+from tests.admin_checks import (
+    assert_change_page_opens,
+    assert_changelist_lists_a_row,
+    assert_changelist_queries_do_not_grow,
+    assert_every_model_registered,
+    assert_sent_to_the_admin_login,
+    name_of,
+    url,
+)
 from tests.factories import EnrollmentFactory, FollowUpFactory, ImportJobFactory, LearnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,17 +22,8 @@ ALL = {Learner: LearnerFactory, Enrollment: EnrollmentFactory}
 IDENTIFYING_WORDS = ("name", "nom", "email", "mail", "phone", "telephone", "address", "adresse")
 
 
-def url(model, action: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
-
-
-def name_of(model) -> str:
-    return model.__name__
-
-
 def test_every_learners_model_has_an_admin_screen():
-    for model in apps.get_app_config("learners").get_models():
-        assert admin.site.is_registered(model), model
+    assert_every_model_registered("learners")
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
@@ -59,12 +55,7 @@ def test_learner_admin_shows_nothing_identifying(model, rf, superuser):
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_changelist_answers_200(superuser_client, model):
-    ALL[model]()
-
-    response = superuser_client.get(url(model, "changelist"))
-
-    assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == 1
+    assert_changelist_lists_a_row(superuser_client, model, ALL[model])
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
@@ -74,24 +65,12 @@ def test_add_page_answers_200(superuser_client, model):
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_change_page_answers_200(superuser_client, model):
-    row = ALL[model]()
-
-    assert superuser_client.get(url(model, "change", row.pk)).status_code == 200
+    assert_change_page_opens(superuser_client, model, ALL[model])
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_changelist_queries_do_not_grow_with_rows(superuser_client, model):
-    ALL[model]()
-    superuser_client.get(url(model, "changelist"))  # warm the session
-    with CaptureQueriesContext(connection) as one_row:
-        superuser_client.get(url(model, "changelist"))
-    ALL[model].create_batch(4)
-    with CaptureQueriesContext(connection) as five_rows:
-        response = superuser_client.get(url(model, "changelist"))
-
-    assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == 5
-    assert len(five_rows) == len(one_row)
+    assert_changelist_queries_do_not_grow(superuser_client, model, ALL[model])
 
 
 def test_learner_search_matches_the_learner_ref(superuser_client):
@@ -133,10 +112,7 @@ def test_learner_page_lists_its_enrollments_inline(superuser_client):
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_non_staff_user_is_sent_to_the_admin_login(applicant_client, model):
-    response = applicant_client.get(url(model, "changelist"))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert_sent_to_the_admin_login(applicant_client, model)
 
 
 def test_import_jobs_are_listed_and_shown_read_only(superuser_client):

@@ -1,10 +1,14 @@
 import pytest
-from django.apps import apps
-from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
+from tests.admin_checks import (
+    assert_change_page_opens,
+    assert_changelist_lists_a_row,
+    assert_changelist_queries_do_not_grow,
+    assert_every_model_registered,
+    assert_sent_to_the_admin_login,
+    name_of,
+    url,
+)
 from tests.factories import (
     LabelFactory,
     MembershipFactory,
@@ -25,27 +29,13 @@ ALL = {
 }
 
 
-def url(model, action: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
-
-
-def name_of(model) -> str:
-    return model.__name__
-
-
 def test_every_trainings_model_has_an_admin_screen():
-    for model in apps.get_app_config("trainings").get_models():
-        assert admin.site.is_registered(model), model
+    assert_every_model_registered("trainings")
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_changelist_answers_200(superuser_client, model):
-    ALL[model]()
-
-    response = superuser_client.get(url(model, "changelist"))
-
-    assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == 1
+    assert_changelist_lists_a_row(superuser_client, model, ALL[model])
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
@@ -55,24 +45,12 @@ def test_add_page_answers_200(superuser_client, model):
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_change_page_answers_200(superuser_client, model):
-    row = ALL[model]()
-
-    assert superuser_client.get(url(model, "change", row.pk)).status_code == 200
+    assert_change_page_opens(superuser_client, model, ALL[model])
 
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_changelist_queries_do_not_grow_with_rows(superuser_client, model):
-    ALL[model]()
-    superuser_client.get(url(model, "changelist"))  # warm the session
-    with CaptureQueriesContext(connection) as one_row:
-        superuser_client.get(url(model, "changelist"))
-    ALL[model].create_batch(4)
-    with CaptureQueriesContext(connection) as five_rows:
-        response = superuser_client.get(url(model, "changelist"))
-
-    assert response.status_code == 200
-    assert len(response.context["cl"].result_list) == 5
-    assert len(five_rows) == len(one_row)
+    assert_changelist_queries_do_not_grow(superuser_client, model, ALL[model])
 
 
 SEARCHES = {
@@ -172,7 +150,4 @@ def test_admin_refuses_a_withdrawal_without_reason(superuser_client):
 
 @pytest.mark.parametrize("model", ALL, ids=name_of)
 def test_non_staff_user_is_sent_to_the_admin_login(applicant_client, model):
-    response = applicant_client.get(url(model, "changelist"))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert_sent_to_the_admin_login(applicant_client, model)
