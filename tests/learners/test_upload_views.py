@@ -400,6 +400,7 @@ def test_running_job_page_polls_and_refreshes_without_javascript(applicant_clien
 
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in content
     assert 'src="/static/js/import-job.js"' in content
+    assert 'src="/static/js/status-poller.js"' in content  # the script it needs
     assert f'data-status-url="{_job_urls(job)["status"]}"' in content
     assert '<progress id="import-job-progress" class="portal-progress" max="100" value="40">' in (
         content

@@ -537,6 +537,7 @@ def test_a_run_in_progress_shows_its_progress_and_the_polling_script(staff_clien
         in content
     )
     assert "js/indicator-run-progress.js" in content
+    assert "js/status-poller.js" in content  # the script it needs
     assert 'id="id_recompute_as_of"' not in content  # no second run meanwhile
     assert figure_text(content, "learners_total") == "27"  # the publication stays on screen
 
