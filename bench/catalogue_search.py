@@ -217,7 +217,7 @@ def build(labelled: int, seed: int = 7) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(
-        f"  {values:,} indicator values (training breakdown) in a published run, "
+        f"  about {values:,} indicator cells (training breakdown) in a published run, "
         f"{len(organisations):,} organisations, {len(trainings):,} trainings "
         f"({labelled:,} labelled today), {len(labels):,} labels, {len(sessions):,} sessions: "
         f"{time.monotonic() - started:.1f} s",
@@ -226,9 +226,9 @@ def build(labelled: int, seed: int = 7) -> None:
 
 
 def publish_run() -> int:
-    """A published indicator run with the `training` cells the training pages read: the six
-    indicators of the page for five years and `all`, for every training (counts and rates
-    drawn at random, rates on 0 to 60 people so that disclosure control has work to do)."""
+    """A published indicator run with the counts of every training for five years and `all`
+    (drawn at random, on 0 to 60 entrants, so that disclosure control has work to do), from
+    which the training pages derive their six figures. Returns the number of those cells."""
     from django.db import connection
     from django.utils import timezone
 
@@ -246,26 +246,29 @@ def publish_run() -> int:
         finished_at=now,
         published_at=now,
     )
-    codes = ", ".join(f"('{code}')" for code in TRAINING_PAGE_CODES)
     periods = ", ".join(
         f"('{period}')" for period in ("2021", "2022", "2023", "2024", "2025", "all")
     )
-    # Built from the module's own constants: no outside text reaches this statement.
+    # Built from the module's own constants: no outside text reaches this statement. Each
+    # count is a random share of the one it is part of (women of entrants, known of matured).
     sql = f"""
-        INSERT INTO outcomes_indicatorvalue (run_id, code, period, dimension, key, numerator,
-            denominator, value)
-        SELECT %s, c.code, p.period, 'training', t.code,
-            CASE WHEN c.code = 'entrants' THEN d ELSE floor(random() * (d + 1))::int END,
-            CASE WHEN c.code = 'entrants' THEN NULL ELSE d END,
-            0.5
+        INSERT INTO outcomes_trainingcounts (run_id, period, key, counts, entrants)
+        SELECT %s, p.period, t.code, jsonb_build_object(
+                'entrants', d, 'sex_known', d, 'women', floor(random() * (d + 1))::int,
+                'situation_known', d, 'neet', floor(random() * (d + 1))::int,
+                'exits', x, 'dropouts', floor(random() * (x + 1))::int,
+                'matured_m3', x, 'known_m3', k,
+                'positive_m3', floor(random() * (k + 1))::int), d
         FROM trainings_training t
-        CROSS JOIN (VALUES {codes}) AS c(code)
         CROSS JOIN (VALUES {periods}) AS p(period)
         CROSS JOIN LATERAL (SELECT floor(random() * 61)::int + (t.id * 0) AS d) AS r
+        CROSS JOIN LATERAL (SELECT floor(random() * (d + 1))::int AS x) AS e
+        CROSS JOIN LATERAL (SELECT floor(random() * (x + 1))::int AS k) AS f
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [run.pk])
-        return cursor.rowcount
+        rows = cursor.rowcount
+    return rows * len(TRAINING_PAGE_CODES)
 
 
 def percentile(values: list[float], share: float) -> float:

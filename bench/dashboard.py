@@ -47,7 +47,7 @@ def ensure_run(as_of: datetime.date, reused: bool, new_run: bool):
             print(f"  reusing published run n° {run.pk}")
             return run
     elapsed, run = indicators_run.time_run(as_of)
-    print(f"  indicator run n° {run.pk}: {elapsed:.1f} s, {run.values.count():,} values published")
+    print(f"  indicator run n° {run.pk}: {elapsed:.1f} s, {run.cells:,} cells published")
     return run
 
 

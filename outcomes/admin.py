@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdminMixin
 
-from .models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
+from .models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile, TrainingCounts
 
 
 @admin.register(FollowUp)
@@ -56,6 +56,16 @@ class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("code", "period", "key")
     list_select_related = ("run",)
     # A run holds thousands of values: counting them all on every page is wasted work.
+    show_full_result_count = False
+
+
+@admin.register(TrainingCounts)
+class TrainingCountsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("key", "period", "entrants", "exits", "known", "rate", "run")
+    list_filter = ("period",)
+    search_fields = ("key",)
+    list_select_related = ("run",)
+    # Tens of thousands of rows per run at a large network, as for the values.
     show_full_result_count = False
 
 

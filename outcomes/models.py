@@ -85,6 +85,9 @@ class IndicatorRun(models.Model):
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     published_at = models.DateTimeField(_("publié le"), null=True, blank=True)
     error = models.TextField(_("erreur"), blank=True)
+    # Cells of the published run, stored or derived from a training's counts
+    # (`TrainingCounts`): what `compute_indicators` reports.
+    cells = models.PositiveIntegerField(_("cellules"), default=0)
 
     objects = IndicatorRunQuerySet.as_manager()
 
@@ -111,6 +114,9 @@ class IndicatorRun(models.Model):
 
 
 class IndicatorValue(models.Model):
+    """One cell of a run: the national figures and every breakdown but `training`, whose
+    cells are derived from `TrainingCounts` (see that model)."""
+
     # No index of its own: the unique cell constraint below starts with `run` and serves
     # every lookup by run; a second index only slows the bulk writes of a run.
     run = models.ForeignKey(
@@ -145,6 +151,53 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.period} {self.dimension}={self.key}"
+
+
+class TrainingCounts(models.Model):
+    """What one training counted over one period of a run, from which the engine derives that
+    training's cells (`engine.cell_rows`, the function that computes every other cell).
+
+    Why not one `IndicatorValue` per cell: the training breakdown is 93 % of a run's cells
+    (2,000 trainings × 12 periods × 28 indicators ≈ 650,000 rows at a million enrollments),
+    and writing them as rows cost more than computing the whole run (docs/performance.md).
+    One row per training and period is 24 times fewer rows; deriving a cell again gives the
+    same floats bit for bit (the same integers through the same Python).
+
+    The figures of the staff dashboard's table by training are kept as columns too, derived
+    at the same time from the same counts, so the database can filter, sort and page them."""
+
+    # No index of its own: the unique constraint below starts with `run`.
+    run = models.ForeignKey(
+        IndicatorRun, on_delete=models.CASCADE, related_name="training_counts", db_index=False
+    )
+    period = models.CharField(_("période"), max_length=10)
+    key = models.CharField(_("code de formation"), max_length=40)
+    # {count name: integer}, names as in `engine` (entrants, women, matured_m3, ...); a count
+    # of zero is left out.
+    counts = models.JSONField(_("comptages"), default=dict)
+    # The cells of the dashboard's table: NULL when the training has no such cell.
+    entrants = models.IntegerField(_("entrées"), null=True, blank=True)
+    exits = models.IntegerField(_("sorties"), null=True, blank=True)
+    dropouts = models.IntegerField(_("abandons"), null=True, blank=True)
+    positive = models.IntegerField(_("sorties positives à 3 mois"), null=True, blank=True)
+    known = models.IntegerField(_("situations connues à 3 mois"), null=True, blank=True)
+    rate = models.FloatField(_("taux de sorties positives à 3 mois"), null=True, blank=True)
+    ci_low = models.FloatField(_("IC bas"), null=True, blank=True)
+    ci_high = models.FloatField(_("IC haut"), null=True, blank=True)
+    coverage = models.FloatField(_("couverture"), null=True, blank=True)
+    lower_bound = models.FloatField(_("borne basse"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comptages d'une formation")
+        verbose_name_plural = _("comptages par formation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "period", "key"], name="outcomes_training_counts_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.period}"
 
 
 class OpenDataFile(models.Model):

@@ -32,8 +32,8 @@ from outcomes.indicators.selectors import (
     cell_order,
     cells_for,
     latest_published_run,
+    stored_values,
     suppressions,
-    values_for,
 )
 from outcomes.management.commands.show_indicators import CSV_COLUMNS, _csv_field, cell_json
 from outcomes.models import IndicatorRun, OpenDataFile
@@ -78,7 +78,7 @@ def _page_cells(run: IndicatorRun) -> dict[tuple[str, str, str, str], Cell]:
     """Public cells of the page's indicators and breakdowns, in one query."""
     codes = sorted(set(HEADLINE_CODES) | set(REGION_CODES))
     values = list(
-        values_for(run)
+        stored_values(run)
         .filter(code__in=codes, dimension__in=[d.value for d in PAGE_DIMENSIONS])
         .values_list("code", "period", "dimension", "key", "target", *FIGURES, named=True)
     )

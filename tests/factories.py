@@ -38,7 +38,9 @@ from labelling.models import (
     ReviewScore,
 )
 from learners.models import Enrollment, ImportJob, Learner
-from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
+from outcomes.indicators import engine
+from outcomes.indicators.catalogue import BY_CODE
+from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile, TrainingCounts
 from outcomes.situations import DEFINITION_VERSION
 from trainings.geo import DEPARTMENTS
 from trainings.models import Label, Organisation, Session, Training
@@ -615,6 +617,45 @@ class IndicatorValueFactory(DjangoModelFactory):
     ci_low = 0.166
     ci_high = 0.333
     target = 0.30
+
+
+class TrainingCountsFactory(DjangoModelFactory):
+    """A training's counts in a run. Give `counts`; the dashboard's columns are derived from
+    them as the engine derives them."""
+
+    class Meta:
+        model = TrainingCounts
+        exclude = ("derived",)
+
+    run = factory.SubFactory(IndicatorRunFactory)
+    period = "all"
+    key = factory.Sequence(lambda n: f"GEN-F{n:05d}")
+    counts = factory.LazyFunction(lambda: {"entrants": 24, "women": 6, "sex_known": 24})
+    derived = factory.LazyAttribute(
+        lambda o: engine.training_counts_row(o.key, o.period, o.counts)._asdict()
+    )
+    entrants = factory.LazyAttribute(lambda o: o.derived["entrants"])
+    exits = factory.LazyAttribute(lambda o: o.derived["exits"])
+    dropouts = factory.LazyAttribute(lambda o: o.derived["dropouts"])
+    positive = factory.LazyAttribute(lambda o: o.derived["positive"])
+    known = factory.LazyAttribute(lambda o: o.derived["known"])
+    rate = factory.LazyAttribute(lambda o: o.derived["rate"])
+    ci_low = factory.LazyAttribute(lambda o: o.derived["ci_low"])
+    ci_high = factory.LazyAttribute(lambda o: o.derived["ci_high"])
+    coverage = factory.LazyAttribute(lambda o: o.derived["coverage"])
+    lower_bound = factory.LazyAttribute(lambda o: o.derived["lower_bound"])
+
+
+def training_counts_for(cells: dict[str, tuple[int, int | None]]) -> dict[str, int]:
+    """The counts that give these training cells: {indicator code: (numerator,
+    denominator)} → {count name: count}."""
+    counts: dict[str, int] = {}
+    for code, (numerator, denominator) in cells.items():
+        indicator = BY_CODE[code]
+        counts[indicator.numerator] = numerator
+        if indicator.denominator is not None:
+            counts[indicator.denominator] = denominator
+    return counts
 
 
 class OpenDataFileFactory(DjangoModelFactory):

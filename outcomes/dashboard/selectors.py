@@ -1,10 +1,10 @@
 """Reads of the staff dashboard.
 
-Every indicator figure comes from the stored values of a published run (`IndicatorValue`),
+Every indicator figure comes from what a published run stored: its cells (`IndicatorValue`),
 read with a handful of queries that seek slices of the unique cell index
-(run, code, period, dimension, key): their number does not depend on the volume of data, and
-the one table that grows with the network (by training) is filtered, sorted and paged by the
-database. The one figure the engine does not store, the time from submission to
+(run, code, period, dimension, key), and, for the one table that grows with the network (by
+training), its trainings' counts (`TrainingCounts`), filtered, sorted and paged by the
+database. The number of queries does not depend on the volume of data. The one figure the engine does not store, the time from submission to
 decision, is one SQL aggregate over the dossiers (a few thousand rows at most).
 """
 
@@ -36,14 +36,15 @@ from django.utils import timezone
 
 from labelling.models import Call, Decision
 from outcomes.indicators.catalogue import ALL, HEADLINE_CODES, Dimension
-from outcomes.indicators.engine import Context
+from outcomes.indicators.engine import TRAINING_TABLE_OUTCOME, Context
 from outcomes.indicators.selectors import FIGURES, latest_published_run
-from outcomes.models import IndicatorRun, IndicatorValue
+from outcomes.models import IndicatorRun, IndicatorValue, TrainingCounts
 from trainings.models import Training
 
 # --- what the page reads ----------------------------------------------------------------------
 
-HEADLINE_OUTCOME = "positive_exit_rate_m3"
+# Also the outcome the trainings' stored counts carry as columns for the table by training.
+HEADLINE_OUTCOME = TRAINING_TABLE_OUTCOME
 HEADLINE_COVERAGE = "followup_coverage_m3"
 # Yearly trends: counts as bars, rates as lines.
 TREND_COUNT_CODES = ("entrants", "learners_total", "labelled_trainings")
@@ -80,7 +81,7 @@ def _cells(run: IndicatorRun, codes, periods, dimensions) -> dict[CellKey, CellR
     Why not `code IN (...) AND dimension IN (...)`: right after a run is published the table's
     statistics do not know its run id yet (autovacuum analyses it later), and PostgreSQL then
     seeks the index on (run, period) only and filters the rest: a scan of every cell of the
-    run (tens of milliseconds at 700,000 cells). With equalities it seeks each slice exactly,
+    run (tens of milliseconds at a large network's run). With equalities it seeks each slice exactly,
     statistics or not. Written as SQL: compiling some fifty ORM branches cost more than
     running them."""
     table = connection.ops.quote_name(IndicatorValue._meta.db_table)
@@ -237,38 +238,28 @@ def training_rows(run: IndicatorRun, period: str, national_rate: float | None) -
     exits and drop-outs, and the headline outcome with its interval, coverage and lower
     bound, with the training's title, organisation and place.
 
-    Built on the trainings, each figure a correlated lookup of one cell by its whole unique
-    key (run, code, period, dimension, key): exact index seeks whatever the statistics (see
-    `_cells`), evaluated only for the rows a filter or a sort needs, and for the page's rows.
+    Built on the trainings, each figure a correlated lookup of the training's stored counts
+    by their whole unique key (run, period, key): exact index seeks whatever the statistics
+    (see `_cells`), evaluated only for the rows a filter or a sort needs, and for the page's
+    rows. The figures are the columns `engine.training_counts_row` derived from the counts.
 
     `flag` says whether the training's Wilson 95 % interval lies wholly below or above the
     national rate of the same period (see docs/decisions.md). Filters and sorting apply to
     this queryset."""
+    counts = TrainingCounts.objects.filter(run=run, period=period, key=OuterRef("code"))
 
-    def cells(code: str) -> QuerySet[IndicatorValue]:
-        return IndicatorValue.objects.filter(
-            run=run, code=code, period=period, dimension=Dimension.TRAINING, key=OuterRef("code")
-        )
-
-    def figure(code: str, field: str) -> Subquery:
-        return Subquery(cells(code).values(field)[:1])
+    def figure(field: str) -> Subquery:
+        return Subquery(counts.values(field)[:1])
 
     rows = (
-        Training.objects.filter(Exists(cells("entrants")) | Exists(cells("dropout_rate")))
+        Training.objects.filter(
+            Exists(counts.filter(Q(entrants__isnull=False) | Q(exits__isnull=False)))
+        )
         .order_by()
         .annotate(
             key=F("code"),
             organisation_name=F("organisation__name"),
-            entrants=figure("entrants", "numerator"),
-            exits=figure("dropout_rate", "denominator"),
-            dropouts=figure("dropout_rate", "numerator"),
-            positive=figure(HEADLINE_OUTCOME, "numerator"),
-            known=figure(HEADLINE_OUTCOME, "denominator"),
-            rate=figure(HEADLINE_OUTCOME, "value"),
-            ci_low=figure(HEADLINE_OUTCOME, "ci_low"),
-            ci_high=figure(HEADLINE_OUTCOME, "ci_high"),
-            coverage=figure(HEADLINE_OUTCOME, "coverage"),
-            lower_bound=figure(HEADLINE_OUTCOME, "lower_bound"),
+            **{name: figure(name) for name in TRAINING_FIGURES},
         )
     )
     if national_rate is None:

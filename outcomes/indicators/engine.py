@@ -22,6 +22,11 @@ How a run counts:
 4. Labels (trainings under label at the end of each period, one column per period) and
    applications (dossiers by call and year of submission): small tables, one ORM query per
    breakdown.
+5. Cells: each (breakdown, key, period) has its counts; `cell_rows` turns them into the cells
+   of every indicator (value, Wilson interval, coverage, lower bound, target). They are
+   stored one by one (`IndicatorValue`), except in the training breakdown, where the counts
+   are stored (`TrainingCounts`) and the same function derives the cells when they are read:
+   93 % of a run's cells, whose writing cost more than the counting (docs/performance.md).
 
 As-of rules: an entry after the as-of date is ignored; an exit after it counts as no exit
 yet; a follow-up situation counts only once its milestone is reached (exit date + K months
@@ -40,11 +45,12 @@ from __future__ import annotations
 import datetime
 import functools
 import io
+import json
 import logging
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -69,7 +75,7 @@ from django.db.models.functions import Cast, ExtractYear
 from gen_portal.dates import milestone_cutoff
 from labelling.models import Decision, Dossier
 from learners.models import NEET_SITUATIONS, Enrollment, ExitReason, Sex
-from outcomes.models import IndicatorValue
+from outcomes.models import IndicatorValue, TrainingCounts
 from outcomes.situations import GROUPS, MILESTONE_MONTHS, Milestone
 from trainings.models import Label, Training
 
@@ -155,7 +161,8 @@ class Context:
 
 
 class ValueRow(NamedTuple):
-    """One computed cell, as stored in IndicatorValue (without the run)."""
+    """One cell: as stored in IndicatorValue (without the run), or derived from a training's
+    counts."""
 
     code: str
     period: str
@@ -574,21 +581,120 @@ def value_row(
     )
 
 
-def value_rows(tally: Tally, periods: list[str]) -> list[ValueRow]:
+def _indicators_of(dimension: str) -> tuple[Indicator, ...]:
+    return _BY_DIMENSION.get(dimension, ())
+
+
+_BY_DIMENSION: dict[str, tuple[Indicator, ...]] = {
+    dimension.value: tuple(i for i in CATALOGUE if dimension in i.dimensions)
+    for dimension in Dimension
+}
+
+
+def cell_rows(
+    dimension: str,
+    key: str,
+    period: str,
+    counts: dict[str, int],
+    codes: Collection[str] | None = None,
+) -> list[ValueRow]:
+    """The cells of one key and period from its counts: every indicator of the breakdown
+    (or those of `codes`) whose base counted something (every one for the national figures,
+    which always exist)."""
+    national = dimension == Dimension.NATIONAL
+    return [
+        value_row(indicator, dimension, key, period, counts)
+        for indicator in _indicators_of(dimension)
+        if (national or counts.get(indicator.base)) and (codes is None or indicator.code in codes)
+    ]
+
+
+def cell_count(dimension: str, counts: dict[str, int]) -> int:
+    """How many cells `cell_rows` gives for these counts, without computing them."""
+    if dimension == Dimension.NATIONAL:
+        return len(_indicators_of(dimension))
+    return sum(1 for indicator in _indicators_of(dimension) if counts.get(indicator.base))
+
+
+class TrainingCountsRow(NamedTuple):
+    """One training and period, as stored in TrainingCounts (without the run)."""
+
+    period: str
+    key: str
+    counts: dict[str, int]
+    entrants: int | None
+    exits: int | None
+    dropouts: int | None
+    positive: int | None
+    known: int | None
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    coverage: float | None
+    lower_bound: float | None
+
+
+TRAINING_COUNTS_FIELDS = TrainingCountsRow._fields
+# The outcome of the dashboard's table by training, kept as columns of TrainingCounts (the
+# staff dashboard's headline outcome, `dashboard.selectors.HEADLINE_OUTCOME`).
+TRAINING_TABLE_OUTCOME = "positive_exit_rate_m3"
+_TRAINING_TABLE_CODES = frozenset(("entrants", "dropout_rate", TRAINING_TABLE_OUTCOME))
+
+
+def training_counts_row(key: str, period: str, counts: dict[str, int]) -> TrainingCountsRow:
+    """The stored form of a training's counts: without the zeros, with the dashboard's
+    figures taken from the very cells `cell_rows` derives (only those three: the others are
+    derived when read)."""
+    kept = {name: count for name, count in counts.items() if count}
+    cells = {
+        row.code: row
+        for row in cell_rows(Dimension.TRAINING, key, period, kept, _TRAINING_TABLE_CODES)
+    }
+    entrants, dropout, outcome = (
+        cells.get("entrants"),
+        cells.get("dropout_rate"),
+        cells.get(TRAINING_TABLE_OUTCOME),
+    )
+    return TrainingCountsRow(
+        period,
+        key,
+        kept,
+        entrants.numerator if entrants else None,
+        dropout.denominator if dropout else None,
+        dropout.numerator if dropout else None,
+        *(
+            (outcome.numerator, outcome.denominator, outcome.value, outcome.ci_low,
+             outcome.ci_high, outcome.coverage, outcome.lower_bound)
+            if outcome else (None,) * 7
+        ),
+    )  # fmt: skip
+
+
+@dataclass
+class Result:
+    """A computed run: the cells stored one by one, and the training breakdown as counts."""
+
+    values: list[ValueRow]
+    trainings: list[TrainingCountsRow]
+
+    @property
+    def cells(self) -> int:
+        return len(self.values) + sum(
+            cell_count(Dimension.TRAINING, row.counts) for row in self.trainings
+        )
+
+
+def result_of(tally: Tally, periods: list[str]) -> Result:
     # Every national cell exists, for every period, even when nothing happened.
     for period in periods:
         tally.cells.setdefault((Dimension.NATIONAL, "", period), {})
-    by_dimension: dict[str, list[Indicator]] = defaultdict(list)
-    for indicator in CATALOGUE:
-        for dimension in indicator.dimensions:
-            by_dimension[dimension.value].append(indicator)
-    rows = []
+    values, trainings = [], []
     for (dimension, key, period), counts in tally.cells.items():
-        national = dimension == Dimension.NATIONAL
-        for indicator in by_dimension[dimension]:
-            if national or counts.get(indicator.base):
-                rows.append(value_row(indicator, dimension, key, period, counts))
-    return rows
+        if dimension == Dimension.TRAINING:
+            trainings.append(training_counts_row(key, period, counts))
+        else:
+            values.extend(cell_rows(dimension, key, period, counts))
+    return Result(values=values, trainings=trainings)
 
 
 # --- a whole run --------------------------------------------------------------------------
@@ -605,7 +711,7 @@ class _Progress:
             self.callback(min(99, 100 * self.done // (self.steps + 1)))
 
 
-def compute(*, as_of: datetime.date, progress: ProgressCallback | None = None) -> list[ValueRow]:
+def compute(*, as_of: datetime.date, progress: ProgressCallback | None = None) -> Result:
     """Every indicator of the catalogue on `as_of`, in a fixed number of queries whatever the
     volume of data."""
     ctx = Context.for_date(as_of)
@@ -640,9 +746,9 @@ def compute(*, as_of: datetime.date, progress: ProgressCallback | None = None) -
         add_labels(tally, dimension, label_rows(ctx, dimension, periods), periods)
         report.step()
     add_year_table(tally, periods)
-    rows = value_rows(tally, periods)
+    result = result_of(tally, periods)
     report.step()
-    return rows
+    return result
 
 
 # --- writing the values -------------------------------------------------------------------
@@ -669,25 +775,23 @@ def _copy_field(value) -> str:
     return str(value)
 
 
-def values_insert(*, run_id: int, rows: Iterable[ValueRow]) -> int:
-    """Write the values of a run in one statement, whatever their number (a run over 2,000
-    trainings has hundreds of thousands of cells).
+def _insert(model, run_id: int, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write rows of `model` for a run in one statement, whatever their number.
 
     PostgreSQL loads them with COPY, its bulk path; SQLite takes them through `executemany`,
     one prepared statement bound with the doubles themselves."""
-    rows = list(rows)
     if not rows:
-        return 0
-    table = _q(IndicatorValue._meta.db_table)
-    column_list = ", ".join(_q(c) for c in ["run_id", *VALUE_FIELDS])
+        return
+    table = _q(model._meta.db_table)
+    column_list = ", ".join(_q(c) for c in ["run_id", *fields])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Lines sorted by (code, period, dimension, key), the order of the unique cell
-            # index after `run_id`: PostgreSQL then appends to the index's rightmost page
-            # instead of descending to a random one, which takes a fifth off the COPY at a
-            # million enrollments (docs/performance.md). A tab sorts before any character of
-            # a code or key; under a bytewise (C) collation the order is exactly the index's,
-            # under another one nearly so (codes and keys are ASCII letters, digits, - and _).
+            # Lines sorted in the order of the unique index after `run_id`: PostgreSQL then
+            # appends to the index's rightmost page instead of descending to a random one
+            # (a fifth off the COPY of a large run, docs/performance.md). A tab sorts before
+            # any character of a code or key; under a bytewise (C) collation the order is
+            # exactly the index's, under another one nearly so (codes and keys are ASCII
+            # letters, digits, - and _).
             lines = ["\t".join(map(_copy_field, row)) for row in rows]
             lines.sort()
             prefix = f"{run_id}\t"
@@ -700,14 +804,27 @@ def values_insert(*, run_id: int, rows: Iterable[ValueRow]) -> int:
             else:  # psycopg 3
                 with raw.copy(sql) as copy:
                     copy.write(data)
-        elif connection.vendor == "sqlite":
-            placeholders = ", ".join(["%s"] * (len(VALUE_FIELDS) + 1))
+        else:
+            placeholders = ", ".join(["%s"] * (len(fields) + 1))
             cursor.executemany(
                 f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
                 [(run_id, *row) for row in rows],
             )
-        else:
-            IndicatorValue.objects.bulk_create(
-                IndicatorValue(run_id=run_id, **row._asdict()) for row in rows
-            )
-    return len(rows)
+
+
+def _json(counts: dict[str, int]) -> str:
+    # Compact, and in a fixed order: the same counts are always the same text.
+    return json.dumps(counts, separators=(",", ":"), sort_keys=True)
+
+
+def result_insert(*, run_id: int, result: Result) -> int:
+    """Write a computed run: its stored cells and its trainings' counts. Returns the number
+    of cells of the run (stored and derived)."""
+    _insert(IndicatorValue, run_id, VALUE_FIELDS, result.values)
+    _insert(
+        TrainingCounts,
+        run_id,
+        TRAINING_COUNTS_FIELDS,
+        [(row.period, row.key, _json(row.counts), *row[3:]) for row in result.trainings],
+    )
+    return result.cells

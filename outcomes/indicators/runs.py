@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from outcomes.models import IndicatorRun, IndicatorValue
+from outcomes.models import IndicatorRun, IndicatorValue, TrainingCounts
 
 from . import engine
 from .catalogue import DEFINITION_VERSION
@@ -155,20 +155,26 @@ def _record_progress(run: IndicatorRun, percent: int) -> None:
     IndicatorRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(progress=percent)
 
 
-def _publish(run: IndicatorRun, rows: list[engine.ValueRow]) -> bool:
+def _values_delete(run_id: int) -> None:
+    IndicatorValue.objects.filter(run_id=run_id).delete()
+    TrainingCounts.objects.filter(run_id=run_id).delete()
+
+
+def _publish(run: IndicatorRun, result: engine.Result) -> bool:
     with transaction.atomic():
         locked = _still_ours(run)
         if locked is None:
             logger.warning("Indicator run %s was taken over; its values are dropped.", run.pk)
             return False
-        IndicatorValue.objects.filter(run_id=run.pk).delete()
-        engine.values_insert(run_id=run.pk, rows=rows)
+        _values_delete(run.pk)
+        cells = engine.result_insert(run_id=run.pk, result=result)
         now = timezone.now()
         locked.status = Status.DONE
         locked.progress = 100
         locked.finished_at = now
         locked.published_at = now
         locked.definition_version = DEFINITION_VERSION
+        locked.cells = cells
         locked.save(
             update_fields=[
                 "status",
@@ -176,6 +182,7 @@ def _publish(run: IndicatorRun, rows: list[engine.ValueRow]) -> bool:
                 "finished_at",
                 "published_at",
                 "definition_version",
+                "cells",
             ]
         )
         return True
@@ -186,7 +193,7 @@ def _fail(run: IndicatorRun, error: BaseException) -> None:
         locked = _still_ours(run)
         if locked is None:
             return
-        IndicatorValue.objects.filter(run_id=run.pk).delete()
+        _values_delete(run.pk)
         locked.status = Status.FAILED
         locked.finished_at = timezone.now()
         locked.error = f"{error.__class__.__name__}: {error}"[:5000]
@@ -201,9 +208,13 @@ def _statistics_refresh() -> None:
     not correctness: it is logged, the publication stands."""
     if connection.vendor != "postgresql":
         return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (IndicatorValue, TrainingCounts)
+    )
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(IndicatorValue._meta.db_table)}")
+            cursor.execute(f"ANALYZE {tables}")
     except DatabaseError:
         logger.exception("ANALYZE after indicator run failed")
 
@@ -225,8 +236,8 @@ def indicator_run_execute(*, run_id: int, on_progress=None) -> IndicatorRun | No
             on_progress(percent)
 
     try:
-        rows = engine.compute(as_of=run.as_of, progress=progress)
-        published = _publish(run, rows)
+        result = engine.compute(as_of=run.as_of, progress=progress)
+        published = _publish(run, result)
     except Exception as error:  # any failure: record it, publish nothing
         logger.exception("Indicator run %s failed", run.pk)
         _fail(run, error)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from outcomes.models import IndicatorRun, IndicatorValue
+from outcomes.models import IndicatorRun, IndicatorValue, TrainingCounts
 
 from .catalogue import (
     ALL,
@@ -23,6 +23,7 @@ from .catalogue import (
     Kind,
     Reason,
 )
+from .engine import VALUE_FIELDS, ValueRow, cell_rows
 
 FIGURES = ("numerator", "denominator", "value", "ci_low", "ci_high", "coverage", "lower_bound")
 
@@ -35,16 +36,49 @@ def latest_published_run(as_of: datetime.date | None = None) -> IndicatorRun | N
     return runs.latest_published()
 
 
+def stored_values(run: IndicatorRun) -> QuerySet[IndicatorValue]:
+    """The cells of a run stored one by one: every breakdown but `training`."""
+    return IndicatorValue.objects.filter(run=run)
+
+
+def training_values(
+    run: IndicatorRun,
+    *,
+    code: str | None = None,
+    codes: Iterable[str] | None = None,
+    period: str | None = None,
+) -> list[ValueRow]:
+    """The cells of the `training` breakdown, derived from the trainings' stored counts by
+    the engine's own function (the same floats as if they had been stored)."""
+    wanted = {code} if code is not None else set(codes) if codes is not None else None
+    rows = TrainingCounts.objects.filter(run=run)
+    if period is not None:
+        rows = rows.filter(period=period)
+    cells = []
+    for key, row_period, counts in rows.values_list("key", "period", "counts").iterator(
+        chunk_size=5000
+    ):
+        cells.extend(cell_rows(Dimension.TRAINING, key, row_period, counts, wanted))
+    return cells
+
+
 def values_for(
     run: IndicatorRun, code: str | None = None, dimension: str | None = None
-) -> QuerySet[IndicatorValue]:
-    """Values of a run, optionally of one indicator and one breakdown ("" for national)."""
-    values = IndicatorValue.objects.filter(run=run)
-    if code is not None:
-        values = values.filter(code=code)
-    if dimension is not None:
-        values = values.filter(dimension=dimension)
-    return values.order_by("code", "period", "dimension", "key")
+) -> list[ValueRow]:
+    """Every cell of a run (stored and derived), optionally of one indicator and one
+    breakdown ("" for national), ordered by (code, period, dimension, key)."""
+    values: list[ValueRow] = []
+    if dimension != Dimension.TRAINING:
+        stored = stored_values(run)
+        if code is not None:
+            stored = stored.filter(code=code)
+        if dimension is not None:
+            stored = stored.filter(dimension=dimension)
+        values.extend(ValueRow(*row) for row in stored.values_list(*VALUE_FIELDS))
+    if dimension is None or dimension == Dimension.TRAINING:
+        values.extend(training_values(run, code=code))
+    values.sort(key=lambda v: (v.code, v.period, v.dimension, v.key))
+    return values
 
 
 @dataclass(frozen=True)
@@ -68,7 +102,8 @@ class Cell:
 
     @classmethod
     def of(cls, value, reason: str | None = None) -> Cell:
-        """From an IndicatorValue (or a row with its attributes), hidden when `reason`."""
+        """From a cell (an IndicatorValue, a ValueRow or a row with their attributes), hidden
+        when `reason`."""
         figures = {name: None if reason else getattr(value, name) for name in FIGURES}
         return cls(
             code=value.code,
@@ -156,7 +191,7 @@ def suppressions(values: Iterable) -> dict[CellId, str]:
     then secondary suppression until no table has exactly one hidden cell (the next smallest
     cell of the table is hidden too).
 
-    `values` are IndicatorValue rows or anything with the same attributes."""
+    `values` are cells: IndicatorValue rows, ValueRows, or anything with their attributes."""
     by_id = {(v.code, v.period, v.dimension, v.key): v for v in values}
     hidden: dict[CellId, str] = {}
     for cell_id, value in by_id.items():
@@ -222,12 +257,8 @@ def cells_for(
 
     Disclosure is decided on every cell of the indicator (its tables span breakdowns and
     periods) before filtering on `dimension`."""
-    # Named rows rather than model instances: a large run has hundreds of thousands.
-    values = list(
-        values_for(run, code=code).values_list(
-            "code", "period", "dimension", "key", "target", *FIGURES, named=True
-        )
-    )
+    # Named tuples rather than model instances: a large run has hundreds of thousands.
+    values = values_for(run, code=code)
     hidden = suppressions(values) if public else {}
     cells = [
         Cell.of(value, hidden.get((value.code, value.period, value.dimension, value.key)))
@@ -258,14 +289,14 @@ TRAINING_PAGE_CODES = (
 
 # The latest run's table, kept in the process: (run id, publication time) -> table. Not in
 # Django's cache, which would pickle tens of thousands of cells on every read.
-_training_table: tuple[tuple, dict[str, dict[str, Cell]]] | None = None
+_training_table: tuple[tuple, dict[str, list[tuple[ValueRow, str | None]]]] | None = None
 
 
-def public_training_table(run: IndicatorRun) -> dict[str, dict[str, Cell]]:
-    """Public cells of the `training` breakdown, period `all`, by training code and then by
-    indicator, for `TRAINING_PAGE_CODES`.
+def public_training_table(run: IndicatorRun) -> dict[str, list[tuple[ValueRow, str | None]]]:
+    """Cells of the `training` breakdown, period `all`, for `TRAINING_PAGE_CODES`, by
+    training code, each with the reason it is hidden from the public (or None).
 
-    Only those cells are read. A cell of period `all` in the training breakdown belongs to
+    Only those cells are derived. A cell of period `all` in the training breakdown belongs to
     exactly one table (`_tables`): the `all` cells of every training for its indicator
     (yearly tables leave `all` out, and no twin links the training breakdown to another),
     so hiding any other cell can never reach it, and this decides exactly what
@@ -277,16 +308,12 @@ def public_training_table(run: IndicatorRun) -> dict[str, dict[str, Cell]]:
     memo = _training_table
     if memo is not None and memo[0] == key:
         return memo[1]
-    values = list(
-        IndicatorValue.objects.filter(
-            run=run, code__in=TRAINING_PAGE_CODES, dimension=Dimension.TRAINING, period=ALL
-        ).values_list("code", "period", "dimension", "key", "target", *FIGURES, named=True)
-    )
+    values = training_values(run, codes=TRAINING_PAGE_CODES, period=ALL)
     hidden = suppressions(values)
-    table: dict[str, dict[str, Cell]] = defaultdict(dict)
+    table: dict[str, list[tuple[ValueRow, str | None]]] = defaultdict(list)
     for value in values:
         cell_id = (value.code, value.period, value.dimension, value.key)
-        table[value.key][value.code] = Cell.of(value, hidden.get(cell_id))
+        table[value.key].append((value, hidden.get(cell_id)))
     table = dict(table)
     _training_table = (key, table)
     return table
@@ -295,4 +322,7 @@ def public_training_table(run: IndicatorRun) -> dict[str, dict[str, Cell]]:
 def public_training_cells(run: IndicatorRun, training_code: str) -> dict[str, Cell]:
     """The public figures of one training (indicator code → cell); empty when the run has
     none for it (no learner recorded)."""
-    return public_training_table(run).get(training_code, {})
+    return {
+        value.code: Cell.of(value, reason)
+        for value, reason in public_training_table(run).get(training_code, ())
+    }

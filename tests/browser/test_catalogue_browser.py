@@ -8,14 +8,15 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from outcomes.indicators.catalogue import ALL, Dimension
+from outcomes.indicators.catalogue import ALL
 from tests.browser_helpers import assert_no_axe_violations
 from tests.factories import (
     IndicatorRunFactory,
-    IndicatorValueFactory,
     OrganisationFactory,
     SessionFactory,
+    TrainingCountsFactory,
     paris_today,
+    training_counts_for,
 )
 from tests.trainings.catalogue_setup import ended_yesterday, labelled
 
@@ -39,17 +40,12 @@ def catalogue(transactional_db):
         labelled(organisation=lyon, title=f"Développeur web à Lyon {number}")
     ended_yesterday(organisation=montreuil, title="Développeur web au label échu")
     run = IndicatorRunFactory(published=True)
-    for code, numerator, denominator in (("entrants", 42, None), ("women_share", 12, 42)):
-        IndicatorValueFactory(
-            run=run,
-            code=code,
-            period=ALL,
-            dimension=Dimension.TRAINING,
-            key=web.code,
-            numerator=numerator,
-            denominator=denominator,
-            value=numerator / denominator if denominator else float(numerator),
-        )
+    TrainingCountsFactory(
+        run=run,
+        period=ALL,
+        key=web.code,
+        counts=training_counts_for({"entrants": (42, None), "women_share": (12, 42)}),
+    )
     return web
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile
+from outcomes.models import FollowUp, IndicatorRun, IndicatorValue, OpenDataFile, TrainingCounts
 from tests.admin_checks import (
     assert_cannot_be_deleted,
     assert_change_page_opens,
@@ -17,6 +17,7 @@ from tests.factories import (
     IndicatorRunFactory,
     IndicatorValueFactory,
     OpenDataFileFactory,
+    TrainingCountsFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,7 @@ READ_ONLY = {
     IndicatorRun: IndicatorRunFactory,
     IndicatorValue: IndicatorValueFactory,
     OpenDataFile: OpenDataFileFactory,
+    TrainingCounts: TrainingCountsFactory,
 }
 ALL = {**WRITABLE, **READ_ONLY}
 

@@ -23,6 +23,7 @@ from tests.factories import (
     CallFactory,
     IndicatorRunFactory,
     LabelFactory,
+    TrainingCountsFactory,
     TrainingFactory,
 )
 from tests.outcomes.indicator_dataset import AS_OF, build_dataset
@@ -63,7 +64,7 @@ def published(db) -> IndicatorRun:
 
 def synthetic_run(trainings, *, as_of=datetime.date(2024, 6, 30)) -> IndicatorRun:
     """A published run with, for each (code, department, positive, known) training, its
-    entrants, drop-outs and headline outcome cells, and the matching national and regional
+    entrants, drop-outs and headline outcome counts, and the matching national and regional
     cells. Intervals are Wilson's, as the engine writes them."""
     run = IndicatorRunFactory(published=True, as_of=as_of)
     values = []
@@ -89,9 +90,20 @@ def synthetic_run(trainings, *, as_of=datetime.date(2024, 6, 30)) -> IndicatorRu
     totals = {}
     for code, department, positive, known in trainings:
         training = TrainingFactory(code=code, department_code=department)
-        count("entrants", "training", code, known + 2)
-        rate("dropout_rate", "training", code, 1, known + 1)
-        rate("positive_exit_rate_m3", "training", code, positive, known, coverage=1.0)
+        # Entrants, drop-outs (1 of known + 1 exits) and the headline outcome, every
+        # matured situation known.
+        TrainingCountsFactory(
+            run=run,
+            key=code,
+            counts={
+                "entrants": known + 2,
+                "exits": known + 1,
+                "dropouts": 1,
+                "matured_m3": known,
+                "known_m3": known,
+                "positive_m3": positive,
+            },
+        )
         for dimension, key in (("", ""), ("region", training.region_code)):
             entry = totals.setdefault((dimension, key), [0, 0, 0])
             entry[0] += positive

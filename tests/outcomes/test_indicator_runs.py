@@ -16,9 +16,18 @@ from outcomes.indicators.runs import (
     indicator_run_request,
 )
 from outcomes.indicators.selectors import latest_published_run
-from outcomes.models import IndicatorRun, IndicatorValue
+from outcomes.models import IndicatorRun, IndicatorValue, TrainingCounts
 from tests.factories import IndicatorRunFactory, StaffFactory
 from tests.outcomes.indicator_dataset import AS_OF, build_dataset
+
+
+def stored(run: IndicatorRun) -> tuple[int, int]:
+    """Rows a run holds: its cells stored one by one, its trainings' counts."""
+    return (
+        IndicatorValue.objects.filter(run_id=run.pk).count(),
+        TrainingCounts.objects.filter(run_id=run.pk).count(),
+    )
+
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +140,10 @@ def test_previous_publication_stays_visible_until_the_new_run_is_done(dataset, m
     def label_rows(*args, **kwargs):
         # Halfway through the second run.
         observed["latest"] = latest_published_run()
-        observed["values"] = IndicatorValue.objects.filter(run_id=second.pk).count()
+        observed["values"] = (
+            IndicatorValue.objects.filter(run_id=second.pk).count()
+            + TrainingCounts.objects.filter(run_id=second.pk).count()
+        )
         observed["status"] = IndicatorRun.objects.get(pk=second.pk).status
         return original(*args, **kwargs)
 
@@ -142,12 +154,12 @@ def test_previous_publication_stays_visible_until_the_new_run_is_done(dataset, m
     assert latest_published_run() == second
     # The first run stays published; it is simply no longer the latest.
     first.refresh_from_db()
-    assert first.published_at is not None and first.values.count() == second.values.count()
+    assert first.published_at is not None and stored(first) == stored(second)
 
 
 def test_a_failing_run_is_recorded_and_leaves_the_previous_publication(dataset, monkeypatch):
     first = published_run()
-    first_values = first.values.count()
+    first_values = stored(first)
 
     def broken(*args, **kwargs):
         raise RuntimeError("département inconnu")
@@ -157,38 +169,38 @@ def test_a_failing_run_is_recorded_and_leaves_the_previous_publication(dataset, 
     assert failed.status == Status.FAILED
     assert failed.error == "RuntimeError: département inconnu"
     assert failed.published_at is None and failed.finished_at is not None
-    assert not failed.values.exists()
+    assert stored(failed) == (0, 0)
     assert latest_published_run() == first
-    assert first.values.count() == first_values
+    assert stored(first) == first_values
     # The temporary tables of the failed computation are gone.
     assert temporary_tables() == []
 
 
 def test_a_failure_while_publishing_leaves_no_partial_values(dataset, monkeypatch):
     first = published_run()
-    original = engine.values_insert
+    original = engine.result_insert
 
-    def insert_then_fail(*, run_id, rows):
-        original(run_id=run_id, rows=rows)
-        assert IndicatorValue.objects.filter(run_id=run_id).exists()
+    def insert_then_fail(*, run_id, result):
+        original(run_id=run_id, result=result)
+        assert all(stored(IndicatorRun(pk=run_id)))
         raise RuntimeError("disque plein")
 
-    monkeypatch.setattr(engine, "values_insert", insert_then_fail)
+    monkeypatch.setattr(engine, "result_insert", insert_then_fail)
     failed = indicator_run_execute(run_id=indicator_run_request(as_of=AS_OF, enqueue=False).pk)
     assert failed.status == Status.FAILED
     assert "disque plein" in failed.error
-    assert not IndicatorValue.objects.filter(run=failed).exists()
+    assert stored(failed) == (0, 0)
     assert latest_published_run() == first
 
 
 def test_a_run_is_executed_once(dataset, monkeypatch):
     run = published_run()
-    values = run.values.count()
+    values = stored(run)
     monkeypatch.setattr(engine, "compute", lambda **kwargs: pytest.fail("computed twice"))
     again = indicator_run_execute(run_id=run.pk)
     assert again.status == Status.DONE
     assert again.published_at == run.published_at
-    assert again.values.count() == values
+    assert stored(again) == values
 
 
 def test_a_failed_run_is_not_retried(dataset, monkeypatch):
@@ -214,7 +226,7 @@ def test_a_run_abandoned_by_a_dead_worker_is_taken_over(dataset, settings):
     run = indicator_run_execute(run_id=abandoned.pk)
     assert run.status == Status.DONE
     assert run.started_at > started
-    assert run.values.exists()
+    assert all(stored(run))
 
 
 def test_an_unknown_run_is_ignored():
@@ -317,13 +329,17 @@ def test_a_published_run_refreshes_the_planner_statistics(dataset):
         published_run()
     analyses = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
     if connection.vendor == "postgresql":
-        assert analyses == ['ANALYZE "outcomes_indicatorvalue"']
+        assert analyses == ['ANALYZE "outcomes_indicatorvalue", "outcomes_trainingcounts"']
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
-                "WHERE relname = 'outcomes_indicatorvalue'"
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('outcomes_indicatorvalue', 'outcomes_trainingcounts') "
+                "ORDER BY relname"
             )
-            assert cursor.fetchone() == (True,)
+            assert cursor.fetchall() == [
+                ("outcomes_indicatorvalue", True),
+                ("outcomes_trainingcounts", True),
+            ]
     else:  # SQLite's planner needs no such help for these lookups
         assert analyses == []
 

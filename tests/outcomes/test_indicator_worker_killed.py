@@ -36,8 +36,8 @@ from django.db import connection
 from labelling.models import Dossier
 from learners.models import Enrollment, Learner
 from outcomes.indicators.runs import indicator_run_execute, indicator_run_request
-from outcomes.indicators.selectors import latest_published_run
-from outcomes.models import IndicatorRun, IndicatorValue
+from outcomes.indicators.selectors import latest_published_run, values_for
+from outcomes.models import IndicatorRun, IndicatorValue, TrainingCounts
 from outcomes.tasks import indicators_compute
 from tests.outcomes.indicator_dataset import AS_OF, build_dataset
 from tests.services import SESSION_NAMESPACE, service_unavailable, wait_until
@@ -146,11 +146,11 @@ def lock_dossiers() -> Iterator:
 
 
 def _values(run: IndicatorRun) -> list[tuple]:
-    return list(
-        IndicatorValue.objects.filter(run=run)
-        .order_by("code", "period", "dimension", "key")
-        .values_list("code", "period", "dimension", "key", "numerator", "denominator", "value")
-    )
+    """Every cell of the run, stored or derived from its trainings' counts."""
+    return [
+        (v.code, v.period, v.dimension, v.key, v.numerator, v.denominator, v.value)
+        for v in values_for(run)
+    ]
 
 
 def _national(code: str, run: IndicatorRun) -> int:
@@ -211,6 +211,7 @@ def test_a_killed_worker_leaves_the_publication_and_the_next_runs_succeed(
     assert latest_published_run().pk == previous.pk
     assert _values(previous) == previous_values
     assert not IndicatorValue.objects.filter(run=killed).exists()
+    assert not TrainingCounts.objects.filter(run=killed).exists()
     killed.refresh_from_db()
     assert killed.status == Status.RUNNING and killed.published_at is None
 

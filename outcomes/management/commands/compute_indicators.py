@@ -59,10 +59,9 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         if run.status != IndicatorRun.Status.DONE:
             raise CommandError(f"Échec du calcul n° {run.pk} : {run.error or run.status}")
-        values = run.values.count()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Calcul n° {run.pk} publié : {values} valeurs en {elapsed:.1f} s "
+                f"Calcul n° {run.pk} publié : {run.cells} valeurs en {elapsed:.1f} s "
                 f"(définitions v{run.definition_version})."
             )
         )
