@@ -19,8 +19,14 @@ def main() -> None:
     from gen_portal.config import ConfigError
 
     try:
+        from django.conf import settings
         from django.core.management import execute_from_command_line
 
+        # Load the settings here: Django's command runner records a settings error and goes
+        # on, and whether it surfaces again depends on which system check happens to read a
+        # setting first (checks are kept in a set). A configuration error must always stop
+        # the command with its one line.
+        settings.INSTALLED_APPS  # noqa: B018
         execute_from_command_line(sys.argv)
     except ConfigError as exc:
         # One line naming the variable, not a traceback: this is an operator's mistake.

@@ -39,6 +39,7 @@ ALL_FACTORIES = [
     f.FollowUpFactory,
     f.IndicatorRunFactory,
     f.IndicatorValueFactory,
+    f.TrainingCountsFactory,
     f.OutboxEmailFactory,
     f.ImportJobFactory,
 ]

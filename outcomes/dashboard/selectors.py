@@ -4,8 +4,9 @@ Every indicator figure comes from what a published run stored: its cells (`Indic
 read with a handful of queries that seek slices of the unique cell index
 (run, code, period, dimension, key), and, for the one table that grows with the network (by
 training), its trainings' counts (`TrainingCounts`), filtered, sorted and paged by the
-database. The number of queries does not depend on the volume of data. The one figure the engine does not store, the time from submission to
-decision, is one SQL aggregate over the dossiers (a few thousand rows at most).
+database. The number of queries does not depend on the volume of data. The one figure the
+engine does not store, the time from submission to decision, is one SQL aggregate over the
+dossiers (a few thousand rows at most).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def _cells(run: IndicatorRun, codes, periods, dimensions) -> dict[CellKey, CellR
     Why not `code IN (...) AND dimension IN (...)`: right after a run is published the table's
     statistics do not know its run id yet (autovacuum analyses it later), and PostgreSQL then
     seeks the index on (run, period) only and filters the rest: a scan of every cell of the
-    run (tens of milliseconds at a large network's run). With equalities it seeks each slice exactly,
-    statistics or not. Written as SQL: compiling some fifty ORM branches cost more than
+    run (tens of milliseconds for a large network). With equalities it seeks each slice
+    exactly, statistics or not. Written as SQL: compiling some fifty ORM branches cost more than
     running them."""
     table = connection.ops.quote_name(IndicatorValue._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in CELL_COLUMNS)

@@ -42,15 +42,12 @@ def stored_values(run: IndicatorRun) -> QuerySet[IndicatorValue]:
 
 
 def training_values(
-    run: IndicatorRun,
-    *,
-    code: str | None = None,
-    codes: Iterable[str] | None = None,
-    period: str | None = None,
+    run: IndicatorRun, *, codes: Iterable[str] | None = None, period: str | None = None
 ) -> list[ValueRow]:
-    """The cells of the `training` breakdown, derived from the trainings' stored counts by
-    the engine's own function (the same floats as if they had been stored)."""
-    wanted = {code} if code is not None else set(codes) if codes is not None else None
+    """The cells of the `training` breakdown (of the indicators `codes`, in `period`),
+    derived from the trainings' stored counts by the engine's own function: the same floats
+    as if they had been stored."""
+    wanted = None if codes is None else frozenset(codes)
     rows = TrainingCounts.objects.filter(run=run)
     if period is not None:
         rows = rows.filter(period=period)
@@ -76,7 +73,7 @@ def values_for(
             stored = stored.filter(dimension=dimension)
         values.extend(ValueRow(*row) for row in stored.values_list(*VALUE_FIELDS))
     if dimension is None or dimension == Dimension.TRAINING:
-        values.extend(training_values(run, code=code))
+        values.extend(training_values(run, codes=None if code is None else [code]))
     values.sort(key=lambda v: (v.code, v.period, v.dimension, v.key))
     return values
 
