@@ -40,7 +40,7 @@ from .reading import (
     map_header,
     open_table,
 )
-from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
+from .report import DEFAULT_MAX_ERRORS, SHARED_REASONS, ImportResult, Report
 from .run import ImportRun, SourceChanged
 
 logger = logging.getLogger(__name__)
@@ -73,21 +73,8 @@ MILESTONE_COLUMNS = (
 _MILESTONE_COLUMN = {milestone: column for column, milestone in MILESTONE_COLUMNS}
 
 # Every reason this import can give (the tests hold one case per reason).
-REASONS = frozenset(
+REASONS = SHARED_REASONS | frozenset(
     {
-        "encoding",
-        "empty_file",
-        "malformed",
-        "unknown_column",
-        "missing_column",
-        "duplicate_column",
-        "missing_values",
-        "unexpected_value",
-        "required",
-        "too_long",
-        "boolean",
-        "date_format",
-        "date_impossible",
         "sex",
         "birth_year",
         "situation_at_entry",
@@ -103,8 +90,6 @@ REASONS = frozenset(
         "exit_reason_required",
         "exit_reason_without_exit",
         "situation_without_exit",
-        "source_changed",
-        "write_failed",
     }
 )
 

@@ -97,6 +97,24 @@ REASONS = {
 # Reasons about the file as a whole or its header line rather than about data rows.
 FILE_REASONS = frozenset({"encoding", "empty_file", "source_changed", "write_failed"})
 HEADER_REASONS = frozenset({"unknown_column", "missing_column", "duplicate_column"})
+# Reasons every CSV import can give: the file, its header, the shape of a row (`run.py`) and
+# the value readers both imports share (`values.py`). Each import adds its own.
+SHARED_REASONS = (
+    FILE_REASONS
+    | HEADER_REASONS
+    | frozenset(
+        {
+            "malformed",
+            "missing_values",
+            "unexpected_value",
+            "required",
+            "too_long",
+            "boolean",
+            "date_format",
+            "date_impossible",
+        }
+    )
+)
 
 # A cell longer than this is shown cut in the report: the report is for reading.
 VALUE_DISPLAY_MAX = 100

@@ -46,7 +46,7 @@ from .reading import (
     map_header,
     open_table,
 )
-from .report import DEFAULT_MAX_ERRORS, ImportResult, Report
+from .report import DEFAULT_MAX_ERRORS, SHARED_REASONS, ImportResult, Report
 from .run import ImportRun, SourceChanged
 
 logger = logging.getLogger(__name__)
@@ -64,21 +64,8 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("commune_code", "site_qpv", "qpv_code", "hours", "label_end", "call")
 
-REASONS = frozenset(
+REASONS = SHARED_REASONS | frozenset(
     {
-        "encoding",
-        "empty_file",
-        "malformed",
-        "unknown_column",
-        "missing_column",
-        "duplicate_column",
-        "missing_values",
-        "unexpected_value",
-        "required",
-        "too_long",
-        "boolean",
-        "date_format",
-        "date_impossible",
         "integer",
         "siret",
         "department",
@@ -93,8 +80,6 @@ REASONS = frozenset(
         "training_conflict",
         "organisation_conflict",
         "training_other_organisation",
-        "source_changed",
-        "write_failed",
     }
 )
 
