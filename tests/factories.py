@@ -625,25 +625,17 @@ class TrainingCountsFactory(DjangoModelFactory):
 
     class Meta:
         model = TrainingCounts
-        exclude = ("derived",)
 
     run = factory.SubFactory(IndicatorRunFactory)
     period = "all"
     key = factory.Sequence(lambda n: f"GEN-F{n:05d}")
     counts = factory.LazyFunction(lambda: {"entrants": 24, "women": 6, "sex_known": 24})
-    derived = factory.LazyAttribute(
-        lambda o: engine.training_counts_row(o.key, o.period, o.counts)._asdict()
-    )
-    entrants = factory.LazyAttribute(lambda o: o.derived["entrants"])
-    exits = factory.LazyAttribute(lambda o: o.derived["exits"])
-    dropouts = factory.LazyAttribute(lambda o: o.derived["dropouts"])
-    positive = factory.LazyAttribute(lambda o: o.derived["positive"])
-    known = factory.LazyAttribute(lambda o: o.derived["known"])
-    rate = factory.LazyAttribute(lambda o: o.derived["rate"])
-    ci_low = factory.LazyAttribute(lambda o: o.derived["ci_low"])
-    ci_high = factory.LazyAttribute(lambda o: o.derived["ci_high"])
-    coverage = factory.LazyAttribute(lambda o: o.derived["coverage"])
-    lower_bound = factory.LazyAttribute(lambda o: o.derived["lower_bound"])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        row = engine.training_counts_row(kwargs["key"], kwargs["period"], kwargs["counts"])
+        kwargs.update(row._asdict())
+        return super()._create(model_class, *args, **kwargs)
 
 
 def training_counts_for(cells: dict[str, tuple[int, int | None]]) -> dict[str, int]:

@@ -50,7 +50,7 @@ import logging
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -581,14 +581,22 @@ def value_row(
     )
 
 
-def _indicators_of(dimension: str) -> tuple[Indicator, ...]:
-    return _BY_DIMENSION.get(dimension, ())
-
-
 _BY_DIMENSION: dict[str, tuple[Indicator, ...]] = {
     dimension.value: tuple(i for i in CATALOGUE if dimension in i.dimensions)
     for dimension in Dimension
 }
+
+
+def _indicators_with_cells(
+    dimension: str, counts: dict[str, int], codes: Collection[str] | None = None
+) -> Iterator[Indicator]:
+    """The indicators of the breakdown (or those of `codes`) that have a cell for these
+    counts: those whose base counted something, and every one for the national figures,
+    which always exist."""
+    national = dimension == Dimension.NATIONAL
+    for indicator in _BY_DIMENSION.get(dimension, ()):
+        if (national or counts.get(indicator.base)) and (codes is None or indicator.code in codes):
+            yield indicator
 
 
 def cell_rows(
@@ -598,22 +606,16 @@ def cell_rows(
     counts: dict[str, int],
     codes: Collection[str] | None = None,
 ) -> list[ValueRow]:
-    """The cells of one key and period from its counts: every indicator of the breakdown
-    (or those of `codes`) whose base counted something (every one for the national figures,
-    which always exist)."""
-    national = dimension == Dimension.NATIONAL
+    """The cells of one key and period from its counts (of the indicators `codes` only)."""
     return [
         value_row(indicator, dimension, key, period, counts)
-        for indicator in _indicators_of(dimension)
-        if (national or counts.get(indicator.base)) and (codes is None or indicator.code in codes)
+        for indicator in _indicators_with_cells(dimension, counts, codes)
     ]
 
 
 def cell_count(dimension: str, counts: dict[str, int]) -> int:
     """How many cells `cell_rows` gives for these counts, without computing them."""
-    if dimension == Dimension.NATIONAL:
-        return len(_indicators_of(dimension))
-    return sum(1 for indicator in _indicators_of(dimension) if counts.get(indicator.base))
+    return sum(1 for _indicator in _indicators_with_cells(dimension, counts))
 
 
 class TrainingCountsRow(NamedTuple):
